@@ -31,7 +31,8 @@ struct adts_header {
  */
 ssize_t adts_parse(const uint8_t *p, size_t len, struct adts_header *h);
 
-/* Offset of the next 0xFFF sync word at or after p, or len. */
+/* Offset of the next 0xFFF sync word at or after p, or len. A 0xFF in the
+ * last byte counts: the next read may complete the sync word. */
 size_t adts_find_sync(const uint8_t *p, size_t len);
 
 /* Two-byte AudioSpecificConfig for a parsed header. */

@@ -47,6 +47,12 @@ enum amf0_marker {
 
 #define AMF0_DEFAULT_MAX_DEPTH 16
 #define AMF0_DEFAULT_MAX_ITEMS 1024
+/*
+ * Hard ceiling on max_depth: decode, skip and encode keep one small frame per
+ * open container on the C stack instead of recursing, so a larger configured
+ * depth is clamped to this.
+ */
+#define AMF0_MAX_DEPTH_CAP 64
 
 struct amf0_limits {
 	unsigned max_depth; /* containers nested deeper fail with LIMIT */

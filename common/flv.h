@@ -73,7 +73,10 @@ uint8_t *flv_tag_put(uint8_t *p, uint8_t *end, uint8_t type,
  * flv_reader_next returns bytes consumed (an event happened) or NEED_MORE
  * (nothing consumed: give it at least the bytes it asks for in *want, which
  * for a tag is 11 + size + 4, so the caller's buffer must hold one tag).
- * At end of input call flv_reader_finish, which reports a truncated tag.
+ * With eof set (no more input will come), it reports what is left: a tag
+ * cut short is FLV_PROB_TRUNCATED and a missing last PreviousTagSize is
+ * FLV_PROB_TRAILING, each consuming the rest; once nothing is left it
+ * returns 0 with ev->type FLV_EV_NONE.
  * Offsets are 64-bit; memory is constant (the reader holds no data).
  */
 enum flv_ev_type {

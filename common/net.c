@@ -1,1 +1,442 @@
-/* placeholder: being written */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "cli.h"
+#include "net.h"
+
+static void conn_free(struct net_conn *c);
+
+static void
+conn_finish(struct net_conn *c, int code, const char *why)
+{
+	if (c->finished)
+		return;
+	c->finished = 1;
+	if (c->closing && !c->flush_close) {
+		/* net_conn_close: the owner asked for silence. */
+		if (c->in_cb == 0)
+			conn_free(c);
+		return;
+	}
+	c->closing = 1;
+	if (c->ops->on_close) {
+		c->in_cb++;
+		c->ops->on_close(c, code, why, c->arg);
+		c->in_cb--;
+	}
+	if (c->in_cb == 0)
+		conn_free(c);
+}
+
+int
+net_conn_flush(struct net_conn *c)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if (c->closing && !c->flush_close)
+		return 0;
+	p = sess_output(&c->sess, &n);
+	if (n == 0)
+		return 0;
+	if (bufferevent_write(c->bev, p, n) != 0)
+		return -1;
+	sess_output_done(&c->sess, n);
+	return 0;
+}
+
+size_t
+net_conn_pending(const struct net_conn *c)
+{
+	size_t n;
+
+	sess_output(&c->sess, &n);
+	return n + evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+static void
+read_cb(struct bufferevent *bev, void *arg)
+{
+	struct net_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct sess_event ev;
+
+	c->in_cb++;
+	while (!c->closing && evbuffer_get_length(in) > 0) {
+		struct evbuffer_iovec v;
+		ssize_t n;
+
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
+			break;
+		if (c->ops->on_raw)
+			c->ops->on_raw(c, v.iov_base, v.iov_len, c->arg);
+		if (c->closing)
+			break;
+		n = sess_feed(&c->sess, v.iov_base, v.iov_len, &ev);
+		if (n < 0) {
+			char why[96];
+
+			snprintf(why, sizeof(why), "protocol error: %s",
+				 rtmp_strerror((int)n));
+			c->in_cb--;
+			conn_finish(c, RK_EXIT_PROTOCOL, why);
+			return;
+		}
+		c->bytes_in += (size_t)n;
+		evbuffer_drain(in, (size_t)n);
+		if (ev.type != SESS_EV_NONE && c->ops->on_event)
+			c->ops->on_event(c, &ev, c->arg);
+		if (!c->closing)
+			net_conn_flush(c);
+	}
+	c->in_cb--;
+	if (c->finished && c->in_cb == 0)
+		conn_free(c);
+	else if (c->flush_close && c->in_cb == 0 &&
+		 evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_finish(c, 0, "closed");
+}
+
+static void
+write_cb(struct bufferevent *bev, void *arg)
+{
+	struct net_conn *c = arg;
+
+	if (c->flush_close) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			conn_finish(c, 0, "closed");
+		return;
+	}
+	if (c->drain_below && c->ops->on_drain &&
+	    net_conn_pending(c) <= c->drain_below) {
+		c->in_cb++;
+		c->ops->on_drain(c, c->arg);
+		c->in_cb--;
+		if (c->finished && c->in_cb == 0)
+			conn_free(c);
+	}
+}
+
+static void
+event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct net_conn *c = arg;
+	char why[128];
+
+	if (what & BEV_EVENT_CONNECTED) {
+		int one = 1;
+
+		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
+			   &one, sizeof(one));
+		if (c->ops->on_connect) {
+			c->in_cb++;
+			c->ops->on_connect(c, c->arg);
+			c->in_cb--;
+			if (c->finished || c->closing) {
+				if (c->finished && c->in_cb == 0)
+					conn_free(c);
+				return;
+			}
+		}
+		net_conn_flush(c);
+		return;
+	}
+	if (c->flush_close) {
+		conn_finish(c, 0, "closed");
+		return;
+	}
+	if (what & BEV_EVENT_EOF)
+		snprintf(why, sizeof(why), "connection closed by peer");
+	else {
+		int e = EVUTIL_SOCKET_ERROR();
+
+		snprintf(why, sizeof(why), "%s",
+			 e ? evutil_socket_error_to_string(e) : "socket error");
+	}
+	conn_finish(c, RK_EXIT_CONNECT, why);
+}
+
+static void
+deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_conn *c = arg;
+
+	conn_finish(c, c->deadline_code, c->deadline_why);
+}
+
+void
+net_conn_deadline(struct net_conn *c, int ms, int code, const char *why)
+{
+	struct timeval tv;
+
+	if (c->deadline == NULL) {
+		c->deadline = evtimer_new(c->base, deadline_cb, c);
+		if (c->deadline == NULL)
+			return;
+	}
+	evtimer_del(c->deadline);
+	if (ms <= 0)
+		return;
+	c->deadline_code = code;
+	snprintf(c->deadline_why, sizeof(c->deadline_why), "%s", why);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(c->deadline, &tv);
+}
+
+void
+net_conn_set_drain(struct net_conn *c, size_t below)
+{
+	c->drain_below = below;
+	bufferevent_setwatermark(c->bev, EV_WRITE, below, 0);
+}
+
+static struct net_conn *
+conn_new(struct event_base *base, evutil_socket_t fd,
+	 const struct sess_config *cfg, const struct net_conn_ops *ops,
+	 void *arg)
+{
+	struct net_conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->base = base;
+	c->ops = ops;
+	c->arg = arg;
+	if (sess_init(&c->sess, cfg) != RTMP_OK) {
+		free(c);
+		return NULL;
+	}
+	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		sess_free(&c->sess);
+		free(c);
+		return NULL;
+	}
+	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return c;
+}
+
+struct net_conn *
+net_conn_accept(struct event_base *base, evutil_socket_t fd,
+		const struct sockaddr *sa, int salen,
+		const struct sess_config *cfg, const struct net_conn_ops *ops,
+		void *arg)
+{
+	struct net_conn *c;
+	int one = 1;
+
+	evutil_make_socket_nonblocking(fd);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = conn_new(base, fd, cfg, ops, arg);
+	if (c == NULL)
+		return NULL;
+	if (sa)
+		net_addr_str(sa, c->peer, sizeof(c->peer));
+	(void)salen;
+	return c;
+}
+
+struct net_conn *
+net_conn_dial(struct event_base *base, const char *host, uint16_t port,
+	      int timeout_ms, const struct sess_config *cfg,
+	      const struct net_conn_ops *ops, void *arg, char *err,
+	      size_t errlen)
+{
+	struct addrinfo hints, *res = NULL;
+	struct net_conn *c;
+	char portstr[8];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	/* No AI_ADDRCONFIG: it hides ::1 on hosts whose only IPv6 address
+	 * is loopback, exactly where tests run. */
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	rc = getaddrinfo(host, portstr, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot resolve '%s': %s", host,
+			 gai_strerror(rc));
+		return NULL;
+	}
+	c = conn_new(base, -1, cfg, ops, arg);
+	if (c == NULL) {
+		freeaddrinfo(res);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	net_addr_str(res->ai_addr, c->peer, sizeof(c->peer));
+	if (timeout_ms > 0)
+		net_conn_deadline(c, timeout_ms, RK_EXIT_CONNECT,
+				  "TCP connect timed out");
+	if (bufferevent_socket_connect(c->bev, res->ai_addr,
+				       (int)res->ai_addrlen) != 0) {
+		int e = EVUTIL_SOCKET_ERROR();
+
+		snprintf(err, errlen, "cannot connect to %s: %s", c->peer,
+			 e ? evutil_socket_error_to_string(e) : "error");
+		freeaddrinfo(res);
+		conn_free(c);
+		return NULL;
+	}
+	freeaddrinfo(res);
+	return c;
+}
+
+static void
+conn_free(struct net_conn *c)
+{
+	if (c->deadline)
+		event_free(c->deadline);
+	if (c->bev)
+		bufferevent_free(c->bev);
+	sess_free(&c->sess);
+	free(c);
+}
+
+void
+net_conn_close(struct net_conn *c)
+{
+	if (c->finished)
+		return;
+	c->closing = 1;
+	c->flush_close = 0;
+	c->finished = 1;
+	if (c->in_cb == 0)
+		conn_free(c);
+}
+
+void
+net_conn_close_after_flush(struct net_conn *c)
+{
+	if (c->closing || c->finished)
+		return;
+	net_conn_flush(c);
+	c->flush_close = 1;
+	c->closing = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	/* A peer that never reads must not keep us: give up after a while. */
+	net_conn_deadline(c, NET_FLUSH_TIMEOUT_MS, 0, "closed");
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	    c->in_cb == 0)
+		conn_finish(c, 0, "closed");
+}
+
+void
+net_addr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+		snprintf(buf, len, "%s:%u", host, port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+		snprintf(buf, len, "[%s]:%u", host, port);
+	} else {
+		snprintf(buf, len, "unknown");
+	}
+}
+
+int
+net_listen(const char *spec, uint16_t default_port, int backlog, char *err,
+	   size_t errlen)
+{
+	char host[256] = "";
+	const char *portp = NULL, *colon;
+	struct addrinfo hints, *res = NULL;
+	unsigned long port = default_port;
+	char portstr[8], *end;
+	int fd, one = 1, rc;
+
+	if (spec[0] == '[') {
+		const char *rb = strchr(spec, ']');
+
+		if (rb == NULL || (size_t)(rb - spec - 1) >= sizeof(host)) {
+			snprintf(err, errlen, "bad listen address '%s'", spec);
+			return -1;
+		}
+		memcpy(host, spec + 1, (size_t)(rb - spec - 1));
+		if (rb[1] == ':')
+			portp = rb + 2;
+		else if (rb[1] != '\0') {
+			snprintf(err, errlen, "bad listen address '%s'", spec);
+			return -1;
+		}
+	} else if ((colon = strrchr(spec, ':')) != NULL) {
+		if ((size_t)(colon - spec) >= sizeof(host)) {
+			snprintf(err, errlen, "bad listen address '%s'", spec);
+			return -1;
+		}
+		memcpy(host, spec, (size_t)(colon - spec));
+		portp = colon + 1;
+	} else if (spec[0] >= '0' && spec[0] <= '9' &&
+		   strspn(spec, "0123456789") == strlen(spec)) {
+		portp = spec;
+	} else {
+		snprintf(host, sizeof(host), "%s", spec);
+	}
+	if (portp) {
+		port = strtoul(portp, &end, 10);
+		if (*portp == '\0' || *end != '\0' || port > 65535) {
+			snprintf(err, errlen, "bad port in listen address '%s'",
+				 spec);
+			return -1;
+		}
+	}
+	/* No address means every IPv4 address, as nginx-rtmp's "listen 1935"
+	 * does; "[::]:1935" asks for IPv6. */
+	if (host[0] == '\0')
+		snprintf(host, sizeof(host), "0.0.0.0");
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%lu", port);
+	rc = getaddrinfo(host, portstr, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot resolve listen address '%s': %s",
+			 spec, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
+		    res->ai_protocol);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		freeaddrinfo(res);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
+	    listen(fd, backlog) != 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", spec,
+			 strerror(errno));
+		close(fd);
+		freeaddrinfo(res);
+		return -1;
+	}
+	freeaddrinfo(res);
+	evutil_make_socket_nonblocking(fd);
+	return fd;
+}

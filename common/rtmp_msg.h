@@ -109,7 +109,9 @@ struct rtmp_cmd {
  * 0x00 byte; anything else there is UNSUPPORTED). A command whose first value
  * is not a string is MALFORMED; a missing or non-number transaction id reads
  * as 0 (some clients send onStatus-style calls without one). Extra arguments
- * beyond RTMP_CMD_MAX_ARGS are decoded but not indexed.
+ * beyond RTMP_CMD_MAX_ARGS are decoded but not indexed. doc is reset
+ * (doc->n = 0) first. The body is a whole message, so a value cut short is
+ * MALFORMED rather than NEED_MORE. Returns RTMP_OK or a negative code.
  */
 int rtmp_cmd_parse(const uint8_t *p, size_t len, int amf3,
     struct amf0_doc *doc, struct rtmp_cmd *cmd);
@@ -184,6 +186,7 @@ struct rtmp_status {
 };
 /* onStatus / _error / _result information: the first object among the
  * arguments (or the command object) carrying "code". */
+/* RTMP_OK (missing fields left empty), or MALFORMED when there is no object. */
 int rtmp_cmd_status(const struct rtmp_cmd *cmd, struct rtmp_status *st);
 
 struct rtmp_connect_info {
@@ -191,6 +194,7 @@ struct rtmp_connect_info {
 	double object_encoding;
 	int has_fourcc_list;
 };
+/* RTMP_OK, or MALFORMED when the command object is not an object. */
 int rtmp_cmd_connect_info(const struct rtmp_cmd *cmd,
     struct rtmp_connect_info *ci);
 
@@ -203,7 +207,8 @@ int rtmp_cmd_connect_info(const struct rtmp_cmd *cmd,
  * and return 1; else 0. Negative when the first value is not decodable.
  */
 int rtmp_data_setdataframe(const uint8_t *p, size_t len, size_t *off);
-/* The first value's string (the handler name, e.g. "onMetaData"). */
+/* The first value's string (the handler name, e.g. "onMetaData"): RTMP_OK,
+ * or MALFORMED when it is not a string, or another negative code. */
 int rtmp_data_name(const uint8_t *p, size_t len, struct rtmp_str *name);
 /* "@setDataFrame" string value, to prefix a body when publishing. */
 uint8_t *rtmp_build_setdataframe_prefix(uint8_t *p, uint8_t *end);

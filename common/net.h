@@ -1,0 +1,104 @@
+/*
+ * libevent glue around a sans-I/O session: one struct net_conn per TCP
+ * connection, either accepted (server) or dialled (client). Bytes read are
+ * fed to the session and each event is handed to the owner's callback;
+ * the session's output is moved to the bufferevent after every callback.
+ * This layer never parses: everything protocol is in session.c.
+ */
+#ifndef RTMP_NET_H
+#define RTMP_NET_H
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <sys/socket.h>
+
+#include "session.h"
+
+struct net_conn;
+
+struct net_conn_ops {
+	/* Client: TCP connected (the handshake starts). Optional. */
+	void (*on_connect)(struct net_conn *c, void *arg);
+	/* Every session event. */
+	void (*on_event)(struct net_conn *c, struct sess_event *ev, void *arg);
+	/*
+	 * The connection is finished: code is an RK_EXIT_* class (3 connection
+	 * failed or lost, 4 protocol error, 6 timeout) and why a one-line
+	 * reason. The connection is freed right after this returns.
+	 */
+	void (*on_close)(struct net_conn *c, int code, const char *why,
+			 void *arg);
+	/* Output fell to the low watermark (see net_conn_set_drain). */
+	void (*on_drain)(struct net_conn *c, void *arg);
+	/* Raw bytes as read, before parsing (rtmpprobe -v). Optional. */
+	void (*on_raw)(struct net_conn *c, const uint8_t *p, size_t n,
+		       void *arg);
+};
+
+struct net_conn {
+	struct event_base *base;
+	struct bufferevent *bev;
+	struct sess sess;
+	const struct net_conn_ops *ops;
+	void *arg;
+	char peer[64];	   /* "addr:port" for logs */
+	uint64_t bytes_in; /* from the socket */
+	int in_cb;	   /* inside a callback: defer the free */
+	int closing;	   /* no more input is handled */
+	int flush_close;   /* close once output is written */
+	int finished;	   /* on_close delivered (or suppressed) */
+	struct event *deadline;
+	int deadline_code;
+	char deadline_why[96];
+	size_t drain_below; /* on_drain threshold, 0 = off */
+};
+
+/* Server side: take over an accepted socket. */
+struct net_conn *net_conn_accept(struct event_base *base, evutil_socket_t fd,
+				 const struct sockaddr *sa, int salen,
+				 const struct sess_config *cfg,
+				 const struct net_conn_ops *ops, void *arg);
+
+/*
+ * Client side: resolve host (blocking getaddrinfo; numeric hosts resolve at
+ * once), connect without blocking, fail with on_close(RK_EXIT_CONNECT) when
+ * no address answers within timeout_ms (0 = none). Returns NULL with a
+ * message in err when resolution fails.
+ */
+struct net_conn *net_conn_dial(struct event_base *base, const char *host,
+			       uint16_t port, int timeout_ms,
+			       const struct sess_config *cfg,
+			       const struct net_conn_ops *ops, void *arg,
+			       char *err, size_t errlen);
+
+/* Move the session's pending output to the socket. */
+int net_conn_flush(struct net_conn *c);
+/* Bytes queued for the socket (bufferevent output + session output). */
+size_t net_conn_pending(const struct net_conn *c);
+/* Call on_drain when pending output falls to below bytes (0 = off). */
+void net_conn_set_drain(struct net_conn *c, size_t below);
+/*
+ * Arm (or re-arm) a deadline: when it fires, the connection closes with
+ * on_close(code, why). ms 0 disarms.
+ */
+void net_conn_deadline(struct net_conn *c, int ms, int code, const char *why);
+/* Close now: no on_close callback; freed at once or after the callback in
+ * progress returns. */
+void net_conn_close(struct net_conn *c);
+/* Close after the queued output is written (a refusal the peer should
+ * read), or after NET_FLUSH_TIMEOUT_MS; then on_close(0, "closed"). */
+#define NET_FLUSH_TIMEOUT_MS 2000
+void net_conn_close_after_flush(struct net_conn *c);
+
+/*
+ * Listening sockets. spec is "[addr]:port", "addr:port", ":port" or
+ * "port" (IPv6 literals in brackets). Returns a non-blocking listening
+ * socket or -1 with a message in err.
+ */
+int net_listen(const char *spec, uint16_t default_port, int backlog, char *err,
+	       size_t errlen);
+
+/* "addr:port" / "[addr]:port" of a socket address. */
+void net_addr_str(const struct sockaddr *sa, char *buf, size_t len);
+
+#endif
