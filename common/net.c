@@ -157,6 +157,14 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_finish(c, 0, "closed");
 		return;
 	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		/* Set by the owner with bufferevent_set_timeouts: no byte read
+		 * (idle peer) or none written (a peer that stopped reading). */
+		conn_finish(c, RK_EXIT_TIMEOUT,
+			    (what & BEV_EVENT_WRITING) ? "send timeout"
+						       : "receive timeout");
+		return;
+	}
 	if (what & BEV_EVENT_EOF)
 		snprintf(why, sizeof(why), "connection closed by peer");
 	else {

@@ -1,0 +1,380 @@
+/*
+ * rtmpd: options, listeners, signals and the event loop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "cli.h"
+#include "log.h"
+#include "rtmpd.h"
+
+#define MAX_LISTENERS	  16
+#define ACCEPT_RETRY_MS	  100 /* after running out of descriptors */
+#define SHUTDOWN_GRACE_MS 3000
+
+static void
+usage(void)
+{
+	printf(
+	    "usage: %s [-l [addr:]port]... [options]\n"
+	    "\n"
+	    "A minimal RTMP relay: one publisher per stream (app/name), any number\n"
+	    "of players, with a GOP cache so new players start at once.\n"
+	    "\n"
+	    "  -l, --listen [ADDR:]PORT   listen there (repeatable; default 0.0.0.0:1935,\n"
+	    "                             IPv6 as [::1]:1935)\n"
+	    "      --max-connections N    refuse connections beyond N (default %u)\n"
+	    "      --handshake-timeout T  close a handshake not done in T (default 5s)\n"
+	    "      --start-timeout T      close a connection that neither publishes nor\n"
+	    "                             plays within T of its handshake (default 30s)\n"
+	    "      --idle-timeout T       drop a publisher silent for T (default 10s)\n"
+	    "      --send-timeout T       drop a player that reads nothing for T while\n"
+	    "                             data waits for it (default 10s)\n"
+	    "      --chunk-size N         outgoing chunk size (default %u)\n"
+	    "      --max-message-size B   largest incoming message (default 1M, max 16M)\n"
+	    "      --max-chunk-size B     largest Set Chunk Size accepted (default 16M)\n"
+	    "      --window N             Window Ack Size announced (default %u)\n"
+	    "      --no-gop-cache         new players wait for the next keyframe\n"
+	    "      --gop-max-bytes B      GOP cache bound per stream (default 8M)\n"
+	    "      --gop-max-frames N     GOP cache bound per stream (default %u)\n"
+	    "      --audio-window T       audio-only streams: cached window (default 1s)\n"
+	    "      --queue-bytes B        per-player queue bound (default 2M)\n"
+	    "      --takeover             a new publisher replaces the current one\n"
+	    "                             (default: it is refused with BadName)\n"
+	    "      --play-not-found       refuse play of an unpublished stream with\n"
+	    "                             NetStream.Play.StreamNotFound (default: wait)\n"
+	    "      --log-file FILE        log there instead of stderr (SIGHUP reopens)\n"
+	    "      --log-level LEVEL      error, warn, info (default), debug, trace\n"
+	    "      --json                 log JSON lines\n"
+	    "  -q, --quiet                log errors only\n"
+	    "  -v, --verbose              log more (repeatable)\n"
+	    "  -h, --help                 show this help\n"
+	    "  -V, --version              show the version\n"
+	    "\n"
+	    "Times take a suffix (500ms, 10s, 2m); sizes k/M/G. See rtmpd(8).\n",
+	    cli_prog(), RTMPD_MAX_CONNECTIONS, RTMPD_CHUNK_SIZE, RTMPD_WINDOW,
+	    RTMPD_GOP_MAX_FRAMES);
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+	  int salen, void *arg)
+{
+	server_accept(arg, fd, sa, salen);
+}
+
+static void
+accept_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rtmpd *d = arg;
+	size_t i;
+
+	if (d->stopping)
+		return;
+	for (i = 0; i < d->nlisteners; i++)
+		evconnlistener_enable(d->listeners[i]);
+	LOG_EV(LOG_INFO, "accept_resumed", LKV_U("connections", d->nclients));
+}
+
+/* Out of descriptors (or memory): pause accepting instead of spinning, and
+ * try again shortly; existing streams keep flowing. */
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct rtmpd *d = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = {0, ACCEPT_RETRY_MS * 1000};
+	size_t i;
+
+	if (e == EINTR || e == EAGAIN || e == ECONNABORTED)
+		return;
+	for (i = 0; i < d->nlisteners; i++)
+		evconnlistener_disable(d->listeners[i]);
+	LOG_EV(LOG_WARN, "accept_paused", LKV_S("reason", strerror(e)),
+	       LKV_U("connections", d->nclients));
+	evtimer_add(d->accept_retry, &tv);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct rtmpd *d = arg;
+	struct timeval grace = {SHUTDOWN_GRACE_MS / 1000,
+				(SHUTDOWN_GRACE_MS % 1000) * 1000};
+	size_t i;
+
+	if (sig == SIGHUP) {
+		if (log_reopen() != 0)
+			LOG_EV(LOG_ERROR, "log_reopen",
+			       LKV_S("reason", strerror(errno)));
+		else
+			LOG_EV(LOG_INFO, "log_reopened");
+		return;
+	}
+	if (d->stopping) {
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	LOG_EV(LOG_INFO, "shutdown",
+	       LKV_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"),
+	       LKV_U("connections", d->nclients));
+	for (i = 0; i < d->nlisteners; i++)
+		evconnlistener_disable(d->listeners[i]);
+	server_shutdown(d);
+	/* Players that never read must not hold the exit back. */
+	event_base_loopexit(d->base, &grace);
+}
+
+enum {
+	OPT_MAX_CONN = 256,
+	OPT_HS_TIMEOUT,
+	OPT_START_TIMEOUT,
+	OPT_IDLE_TIMEOUT,
+	OPT_SEND_TIMEOUT,
+	OPT_CHUNK_SIZE,
+	OPT_MAX_MESSAGE,
+	OPT_MAX_CHUNK,
+	OPT_WINDOW,
+	OPT_NO_GOP,
+	OPT_GOP_BYTES,
+	OPT_GOP_FRAMES,
+	OPT_AUDIO_WINDOW,
+	OPT_QUEUE,
+	OPT_TAKEOVER,
+	OPT_NOT_FOUND,
+	OPT_LOG_FILE,
+	OPT_LOG_LEVEL,
+	OPT_JSON,
+};
+
+static const struct option longopts[] = {
+    {"listen", required_argument, NULL, 'l'},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+    {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
+    {"start-timeout", required_argument, NULL, OPT_START_TIMEOUT},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT},
+    {"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
+    {"max-message-size", required_argument, NULL, OPT_MAX_MESSAGE},
+    {"max-chunk-size", required_argument, NULL, OPT_MAX_CHUNK},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {"no-gop-cache", no_argument, NULL, OPT_NO_GOP},
+    {"gop-max-bytes", required_argument, NULL, OPT_GOP_BYTES},
+    {"gop-max-frames", required_argument, NULL, OPT_GOP_FRAMES},
+    {"audio-window", required_argument, NULL, OPT_AUDIO_WINDOW},
+    {"queue-bytes", required_argument, NULL, OPT_QUEUE},
+    {"takeover", no_argument, NULL, OPT_TAKEOVER},
+    {"play-not-found", no_argument, NULL, OPT_NOT_FOUND},
+    {"log-file", required_argument, NULL, OPT_LOG_FILE},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+int
+main(int argc, char **argv)
+{
+	struct rtmpd d;
+	const char *listen_specs[MAX_LISTENERS];
+	size_t nspecs = 0, i;
+	const char *log_file = NULL;
+	int level = LOG_INFO, json = 0, ch, rc = RK_EXIT_OK;
+	struct event *sigs[3];
+	const int signums[3] = {SIGINT, SIGTERM, SIGHUP};
+
+	cli_init(argv[0]);
+	memset(&d, 0, sizeof(d));
+	d.cfg.max_connections = RTMPD_MAX_CONNECTIONS;
+	d.cfg.handshake_timeout_ms = RTMPD_HANDSHAKE_TIMEOUT_MS;
+	d.cfg.start_timeout_ms = RTMPD_START_TIMEOUT_MS;
+	d.cfg.idle_timeout_ms = RTMPD_IDLE_TIMEOUT_MS;
+	d.cfg.send_timeout_ms = RTMPD_SEND_TIMEOUT_MS;
+	d.cfg.chunk_size = RTMPD_CHUNK_SIZE;
+	d.cfg.max_message_size = CHUNK_MAX_MESSAGE_DEFAULT;
+	d.cfg.max_chunk_size = CHUNK_MAX_CHUNK_SIZE_DEFAULT;
+	d.cfg.window = RTMPD_WINDOW;
+	d.cfg.gop_cache = 1;
+	d.cfg.gop_max_bytes = RTMPD_GOP_MAX_BYTES;
+	d.cfg.gop_max_frames = RTMPD_GOP_MAX_FRAMES;
+	d.cfg.audio_window_ms = RTMPD_AUDIO_WINDOW_MS;
+	d.cfg.queue_bytes = RTMPD_QUEUE_BYTES;
+
+	while ((ch = getopt_long(argc, argv, "l:qvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			if (nspecs == MAX_LISTENERS)
+				cli_usage_error("-l: at most %d listeners",
+						MAX_LISTENERS);
+			listen_specs[nspecs++] = optarg;
+			break;
+		case OPT_MAX_CONN:
+			d.cfg.max_connections = (uint32_t)cli_uint(
+			    "--max-connections", optarg, 1, 1000000);
+			break;
+		case OPT_HS_TIMEOUT:
+			d.cfg.handshake_timeout_ms = (uint32_t)cli_duration_ms(
+			    "--handshake-timeout", optarg, 100, 3600000);
+			break;
+		case OPT_START_TIMEOUT:
+			d.cfg.start_timeout_ms = (uint32_t)cli_duration_ms(
+			    "--start-timeout", optarg, 100, 86400000);
+			break;
+		case OPT_IDLE_TIMEOUT:
+			d.cfg.idle_timeout_ms = (uint32_t)cli_duration_ms(
+			    "--idle-timeout", optarg, 100, 86400000);
+			break;
+		case OPT_SEND_TIMEOUT:
+			d.cfg.send_timeout_ms = (uint32_t)cli_duration_ms(
+			    "--send-timeout", optarg, 100, 86400000);
+			break;
+		case OPT_CHUNK_SIZE:
+			d.cfg.chunk_size = (uint32_t)cli_uint(
+			    "--chunk-size", optarg, 128, 65536);
+			break;
+		case OPT_MAX_MESSAGE:
+			d.cfg.max_message_size =
+			    (uint32_t)cli_bytes("--max-message-size", optarg,
+						4096, CHUNK_MAX_MESSAGE_HARD);
+			break;
+		case OPT_MAX_CHUNK:
+			d.cfg.max_chunk_size = (uint32_t)cli_bytes(
+			    "--max-chunk-size", optarg, 128, 0x7FFFFFFF);
+			break;
+		case OPT_WINDOW:
+			d.cfg.window = (uint32_t)cli_uint("--window", optarg,
+							  4096, 0x7FFFFFFF);
+			break;
+		case OPT_NO_GOP:
+			d.cfg.gop_cache = 0;
+			break;
+		case OPT_GOP_BYTES:
+			d.cfg.gop_max_bytes = cli_bytes(
+			    "--gop-max-bytes", optarg, 0, (uint64_t)1 << 32);
+			break;
+		case OPT_GOP_FRAMES:
+			d.cfg.gop_max_frames = (uint32_t)cli_uint(
+			    "--gop-max-frames", optarg, 1, 1000000);
+			break;
+		case OPT_AUDIO_WINDOW:
+			d.cfg.audio_window_ms = (uint32_t)cli_duration_ms(
+			    "--audio-window", optarg, 0, 60000);
+			break;
+		case OPT_QUEUE:
+			d.cfg.queue_bytes = cli_bytes("--queue-bytes", optarg,
+						      16384, (uint64_t)1 << 32);
+			break;
+		case OPT_TAKEOVER:
+			d.cfg.takeover = 1;
+			break;
+		case OPT_NOT_FOUND:
+			d.cfg.play_not_found = 1;
+			break;
+		case OPT_LOG_FILE:
+			log_file = optarg;
+			break;
+		case OPT_LOG_LEVEL:
+			level = log_level_parse(optarg);
+			if (level < 0)
+				cli_usage_error("--log-level: '%s' is not one "
+						"of error, warn, info, debug, "
+						"trace",
+						optarg);
+			break;
+		case OPT_JSON:
+			json = 1;
+			break;
+		case 'q':
+			level = LOG_ERROR;
+			break;
+		case 'v':
+			if (level < LOG_TRACE)
+				level++;
+			break;
+		case 'h':
+			usage();
+			return RK_EXIT_OK;
+		case 'V':
+			cli_print_version();
+			return RK_EXIT_OK;
+		default:
+			fprintf(stderr,
+				"Try '%s --help' for more information.\n",
+				cli_prog());
+			return RK_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (nspecs == 0)
+		listen_specs[nspecs++] = "0.0.0.0:1935";
+	log_setup((enum log_level)level, json);
+	if (log_file && log_open_file(log_file) != 0) {
+		cli_warn("cannot open log file %s: %s", log_file,
+			 strerror(errno));
+		return RK_EXIT_FAIL;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	d.base = event_base_new();
+	d.relay = d.base ? relay_new(&d) : NULL;
+	d.listeners = calloc(nspecs, sizeof(*d.listeners));
+	d.accept_retry =
+	    d.base ? evtimer_new(d.base, accept_retry_cb, &d) : NULL;
+	if (d.relay == NULL || d.listeners == NULL || d.accept_retry == NULL) {
+		cli_warn("out of memory");
+		return RK_EXIT_FAIL;
+	}
+	for (i = 0; i < nspecs; i++) {
+		char err[256];
+		int fd = net_listen(listen_specs[i], RTMPD_PORT, 511, err,
+				    sizeof(err));
+
+		if (fd < 0) {
+			cli_warn("%s", err);
+			rc = RK_EXIT_FAIL;
+			goto out;
+		}
+		d.listeners[i] = evconnlistener_new(
+		    d.base, accept_cb, &d,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+		if (d.listeners[i] == NULL) {
+			close(fd);
+			cli_warn("cannot listen on %s", listen_specs[i]);
+			rc = RK_EXIT_FAIL;
+			goto out;
+		}
+		evconnlistener_set_error_cb(d.listeners[i], accept_error_cb);
+		d.nlisteners++;
+		LOG_EV(LOG_INFO, "listen", LKV_S("addr", listen_specs[i]));
+	}
+	for (i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(d.base, signums[i], signal_cb, &d);
+		evsignal_add(sigs[i], NULL);
+	}
+	event_base_dispatch(d.base);
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	LOG_EV(LOG_INFO, "exit",
+	       LKV_U("connections_total", d.stats.connections));
+out:
+	server_free_all(&d);
+	for (i = 0; i < d.nlisteners; i++)
+		evconnlistener_free(d.listeners[i]);
+	free(d.listeners);
+	event_free(d.accept_retry);
+	relay_free(d.relay);
+	event_base_free(d.base);
+	return rc;
+}

@@ -1,0 +1,652 @@
+/*
+ * Streams, the GOP cache and fan-out.
+ *
+ * Each media message from a publisher is chunked once (struct shmsg) and
+ * every player's output buffer takes a reference to those bytes; the only
+ * per-player bytes are a type 0 header when the player is not in step on
+ * that chunk stream. libevent writes each player's queued references with
+ * one writev per loop turn, so messages that arrive together go out
+ * together.
+ *
+ * Timestamps: a player's timestamps start at 0 when it joins (the first
+ * message it is sent, normally the cached keyframe, maps to 0) and keep the
+ * publisher's deltas; they wrap at 2^32 like the publisher's. A message
+ * that would map before 0 (audio slightly older than the keyframe) is sent
+ * at 0 with its own type 0 header.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "chunk.h"
+#include "flv.h"
+#include "log.h"
+#include "rtmp_msg.h"
+#include "rtmpd.h"
+
+#define CS_AUDIO	   0
+#define CS_VIDEO	   1
+#define RELAY_HASH_INITIAL 64
+
+struct stream {
+	struct relay *relay;
+	struct stream *next; /* hash chain */
+	uint32_t hash;
+	char *name;
+	struct client *publisher;
+	struct client **players;
+	size_t nplayers, cap;
+	uint8_t *meta; /* onMetaData body, without @setDataFrame */
+	size_t meta_len;
+	struct shmsg *vseq, *aseq; /* codec sequence headers */
+	struct shmsg **gop;	   /* from the last keyframe */
+	size_t ngop, gopcap;
+	uint64_t gop_bytes;
+	int gop_valid; /* gop[] starts at a keyframe (or: audio-only window) */
+	int has_video;
+	uint64_t seq[2];
+	uint32_t prev_ts[2];
+	int prev_valid[2];
+};
+
+struct relay {
+	struct rtmpd *d;
+	struct stream **tab;
+	size_t cap, n;
+};
+
+static uint32_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+struct relay *
+relay_new(struct rtmpd *d)
+{
+	struct relay *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->d = d;
+	r->cap = RELAY_HASH_INITIAL;
+	r->tab = calloc(r->cap, sizeof(*r->tab));
+	if (r->tab == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+shmsg_unref(struct shmsg *m)
+{
+	if (m && --m->refs == 0)
+		free(m);
+}
+
+static void
+shmsg_unref_cb(const void *data, size_t len, void *extra)
+{
+	shmsg_unref(extra);
+}
+
+static void
+gop_clear(struct stream *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ngop; i++)
+		shmsg_unref(s->gop[i]);
+	s->ngop = 0;
+	s->gop_bytes = 0;
+	s->gop_valid = 0;
+}
+
+static void
+caches_clear(struct stream *s)
+{
+	gop_clear(s);
+	shmsg_unref(s->vseq);
+	shmsg_unref(s->aseq);
+	s->vseq = s->aseq = NULL;
+	free(s->meta);
+	s->meta = NULL;
+	s->meta_len = 0;
+	s->has_video = 0;
+	s->prev_valid[CS_AUDIO] = s->prev_valid[CS_VIDEO] = 0;
+}
+
+static void
+stream_free(struct stream *s)
+{
+	caches_clear(s);
+	free(s->gop);
+	free(s->players);
+	free(s->name);
+	free(s);
+}
+
+void
+relay_free(struct relay *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->cap; i++) {
+		struct stream *s = r->tab[i], *next;
+
+		for (; s; s = next) {
+			next = s->next;
+			stream_free(s);
+		}
+	}
+	free(r->tab);
+	free(r);
+}
+
+static void
+relay_grow(struct relay *r)
+{
+	size_t ncap = r->cap * 2, i;
+	struct stream **nt = calloc(ncap, sizeof(*nt));
+
+	if (nt == NULL)
+		return; /* keep the longer chains */
+	for (i = 0; i < r->cap; i++) {
+		struct stream *s = r->tab[i], *next;
+
+		for (; s; s = next) {
+			next = s->next;
+			s->next = nt[s->hash & (ncap - 1)];
+			nt[s->hash & (ncap - 1)] = s;
+		}
+	}
+	free(r->tab);
+	r->tab = nt;
+	r->cap = ncap;
+}
+
+struct stream *
+relay_stream(struct relay *r, const char *name)
+{
+	uint32_t h = name_hash(name);
+	struct stream *s;
+
+	for (s = r->tab[h & (r->cap - 1)]; s; s = s->next)
+		if (s->hash == h && strcmp(s->name, name) == 0)
+			return s;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->name = strdup(name);
+	if (s->name == NULL) {
+		free(s);
+		return NULL;
+	}
+	s->hash = h;
+	s->relay = r;
+	if (r->n + 1 > r->cap * 2)
+		relay_grow(r);
+	s->next = r->tab[h & (r->cap - 1)];
+	r->tab[h & (r->cap - 1)] = s;
+	r->n++;
+	return s;
+}
+
+void
+relay_stream_release(struct relay *r, struct stream *s)
+{
+	struct stream **pp;
+
+	if (s->publisher || s->nplayers)
+		return;
+	for (pp = &r->tab[s->hash & (r->cap - 1)]; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			r->n--;
+			stream_free(s);
+			return;
+		}
+	}
+}
+
+const char *
+stream_name(const struct stream *s)
+{
+	return s->name;
+}
+
+struct client *
+stream_publisher(const struct stream *s)
+{
+	return s->publisher;
+}
+
+size_t
+stream_nplayers(const struct stream *s)
+{
+	return s->nplayers;
+}
+
+/* ---- sending to one player -------------------------------------------- */
+
+/* Player timestamp for publisher timestamp ts; *clamped when it would
+ * fall before the player's start. */
+static uint32_t
+player_ts(struct player_state *p, uint32_t ts, int *clamped)
+{
+	int32_t rel;
+
+	if (!p->base_set) {
+		p->base = p->resume ? ts - (p->last_ts + 1) : ts;
+		p->base_set = 1;
+		p->resume = 0;
+	}
+	rel = (int32_t)(ts - p->base);
+	*clamped = rel < 0;
+	return rel < 0 ? 0 : (uint32_t)rel;
+}
+
+/*
+ * Queue m for player c. Sequence headers are always queued; other messages
+ * are dropped, up to the next keyframe, when the player's queue is over its
+ * bound.
+ */
+static void
+player_send(struct stream *s, struct client *c, struct shmsg *m,
+	    const struct rtmpd_config *cfg)
+{
+	struct player_state *p = client_player(c);
+	struct net_conn *nc = client_conn(c);
+	struct evbuffer *out = bufferevent_get_output(nc->bev);
+	size_t pending = evbuffer_get_length(out);
+	int cs = m->type == RTMP_MSG_AUDIO ? CS_AUDIO : CS_VIDEO;
+	struct rtmp_msg_hdr h;
+	uint32_t ts;
+	int clamped;
+	uint8_t hdr[CHUNK_MAX_HEADER];
+	uint8_t *e;
+
+	if (!m->seq_hdr) {
+		if (pending <= cfg->queue_bytes)
+			p->burst = 0;
+		if (p->need_key && !(m->key || (!s->has_video))) {
+			p->drops++;
+			return;
+		}
+		if (pending + m->wire_len > cfg->queue_bytes + p->burst) {
+			/* Never let a slow player grow the daemon: skip to
+			 * the next keyframe (audio-only: just this frame). */
+			p->drops++;
+			if (s->has_video)
+				p->need_key = 1;
+			p->last_seq[CS_AUDIO] = p->last_seq[CS_VIDEO] = 0;
+			return;
+		}
+		if (m->key)
+			p->need_key = 0;
+	}
+	net_conn_flush(nc); /* control messages queued earlier go first */
+	ts = player_ts(p, m->ts, &clamped);
+	if (m->delta_ok && !clamped && p->last_seq[cs] == m->seq) {
+		evbuffer_add_reference(out, m->wire, m->wire_len,
+				       shmsg_unref_cb, m);
+		m->refs++;
+		client_add_bytes_out(c, m->wire_len);
+	} else {
+		memset(&h, 0, sizeof(h));
+		h.csid = cs == CS_AUDIO ? RTMP_CSID_AUDIO : RTMP_CSID_VIDEO;
+		h.timestamp = ts;
+		h.length = m->len;
+		h.type = m->type;
+		h.stream_id = client_msid(c);
+		if (m->len > cfg->chunk_size &&
+		    (ts >= 0xFFFFFF) != (m->delta >= 0xFFFFFF)) {
+			/* The continuations' extended timestamps differ
+			 * from the shared copy's: chunk this one alone. */
+			size_t n = chunk_bound(m->len, cfg->chunk_size);
+			uint8_t *buf = malloc(n);
+
+			if (buf == NULL)
+				return;
+			e = chunk_put_msg(buf, buf + n, 0, &h, ts,
+					  cfg->chunk_size, m->payload);
+			if (e)
+				evbuffer_add(out, buf, (size_t)(e - buf));
+			free(buf);
+			if (e)
+				client_add_bytes_out(c, (size_t)(e - buf));
+		} else {
+			e = chunk_put_header(hdr, hdr + sizeof(hdr), 0, &h, ts);
+			if (e == NULL)
+				return;
+			evbuffer_add(out, hdr, (size_t)(e - hdr));
+			evbuffer_add_reference(out, m->wire + m->hdr1_len,
+					       m->wire_len - m->hdr1_len,
+					       shmsg_unref_cb, m);
+			m->refs++;
+			client_add_bytes_out(c, (size_t)(e - hdr) +
+						    m->wire_len - m->hdr1_len);
+		}
+	}
+	/* last_seq holds seq + 1 of the last message sent, 0 = out of step. */
+	p->last_seq[cs] = clamped ? 0 : m->seq + 1;
+	p->last_ts = ts;
+}
+
+static void
+player_send_data(struct client *c, uint32_t ts, const uint8_t *body, size_t len)
+{
+	struct player_state *p = client_player(c);
+	struct net_conn *nc = client_conn(c);
+	int clamped;
+	uint32_t pts = p->base_set ? player_ts(p, ts, &clamped) : 0;
+
+	if (sess_send_data(&nc->sess, client_msid(c), pts, body, len) ==
+	    RTMP_OK) {
+		client_add_bytes_out(c, len);
+		net_conn_flush(nc);
+	}
+}
+
+/* What a player needs to start decoding at once: metadata, sequence
+ * headers, then the cached GOP. */
+static void
+player_prime(struct stream *s, struct client *c, const struct rtmpd_config *cfg)
+{
+	struct player_state *p = client_player(c);
+	size_t i;
+
+	p->base_set = 0;
+	p->last_seq[CS_AUDIO] = p->last_seq[CS_VIDEO] = 0;
+	/* Start on a keyframe; audio-only streams never wait (see
+	 * player_send). */
+	p->need_key = 1;
+	if (cfg->gop_cache && s->gop_valid && s->ngop > 0) {
+		uint32_t base = s->gop[0]->ts;
+
+		for (i = 1; i < s->ngop; i++)
+			if ((int32_t)(s->gop[i]->ts - base) < 0)
+				base = s->gop[i]->ts;
+		p->base = p->resume ? base - (p->last_ts + 1) : base;
+		p->base_set = 1;
+		p->resume = 0;
+		/* The burst may exceed the queue bound: allow for it. */
+		p->burst = s->gop_bytes + 65536;
+	}
+	if (s->meta)
+		player_send_data(c, p->base_set ? p->base : 0, s->meta,
+				 s->meta_len);
+	if (s->vseq)
+		player_send(s, c, s->vseq, cfg);
+	if (s->aseq)
+		player_send(s, c, s->aseq, cfg);
+	if (cfg->gop_cache && s->gop_valid)
+		for (i = 0; i < s->ngop; i++)
+			player_send(s, c, s->gop[i], cfg);
+}
+
+/* ---- publisher side --------------------------------------------------- */
+
+void
+stream_set_publisher(struct stream *s, struct client *c)
+{
+	size_t i;
+
+	caches_clear(s);
+	s->publisher = c;
+	for (i = 0; i < s->nplayers; i++)
+		client_stream_begin(s->players[i]);
+}
+
+void
+stream_unpublish(struct stream *s)
+{
+	size_t i;
+
+	s->publisher = NULL;
+	caches_clear(s);
+	for (i = 0; i < s->nplayers; i++) {
+		struct player_state *p = client_player(s->players[i]);
+
+		p->base_set = 0;
+		p->resume = 1;
+		p->last_seq[CS_AUDIO] = p->last_seq[CS_VIDEO] = 0;
+		client_stream_gone(s->players[i]);
+	}
+}
+
+void
+stream_metadata(struct stream *s, const uint8_t *body, size_t len)
+{
+	size_t i;
+
+	free(s->meta);
+	s->meta = NULL;
+	s->meta_len = 0;
+	if (len <= RTMPD_MAX_METADATA && (s->meta = malloc(len ? len : 1))) {
+		memcpy(s->meta, body, len);
+		s->meta_len = len;
+	}
+	for (i = 0; i < s->nplayers; i++) {
+		struct player_state *p = client_player(s->players[i]);
+
+		if (p->started)
+			player_send_data(s->players[i],
+					 p->base_set ? p->base + p->last_ts : 0,
+					 body, len);
+	}
+}
+
+void
+stream_data(struct stream *s, uint32_t ts, const uint8_t *body, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < s->nplayers; i++)
+		if (client_player(s->players[i])->started)
+			player_send_data(s->players[i], ts, body, len);
+}
+
+static struct shmsg *
+shmsg_new(struct stream *s, uint8_t type, uint32_t ts, const uint8_t *p,
+	  size_t len, uint32_t chunk_size)
+{
+	int cs = type == RTMP_MSG_AUDIO ? CS_AUDIO : CS_VIDEO;
+	size_t bound = chunk_bound((uint32_t)len, chunk_size);
+	struct shmsg *m = malloc(sizeof(*m) + len + bound);
+	struct rtmp_msg_hdr h;
+	uint8_t *e;
+
+	if (m == NULL)
+		return NULL;
+	memset(m, 0, sizeof(*m));
+	m->refs = 1;
+	m->ts = ts;
+	m->len = (uint32_t)len;
+	m->type = type;
+	m->payload = (uint8_t *)(m + 1);
+	m->wire = m->payload + len;
+	if (len)
+		memcpy(m->payload, p, len);
+	if (type == RTMP_MSG_VIDEO) {
+		m->key = (uint8_t)flv_video_is_keyframe(p, len);
+		m->seq_hdr = (uint8_t)flv_video_is_seq_header(p, len);
+	} else {
+		m->seq_hdr = (uint8_t)flv_audio_is_seq_header(p, len);
+	}
+	/* A delta is only known after an earlier message of this publisher on
+	 * the same chunk stream, and only when time did not go backwards. */
+	if (s->prev_valid[cs] && (int32_t)(ts - s->prev_ts[cs]) >= 0) {
+		m->delta = ts - s->prev_ts[cs];
+		m->delta_ok = 1;
+	}
+	memset(&h, 0, sizeof(h));
+	h.csid = cs == CS_AUDIO ? RTMP_CSID_AUDIO : RTMP_CSID_VIDEO;
+	h.timestamp = ts;
+	h.length = (uint32_t)len;
+	h.type = type;
+	h.stream_id = 1;
+	m->hdr1_len = (uint32_t)chunk_header_size(1, h.csid, m->delta);
+	e = chunk_put_msg(m->wire, m->wire + bound, 1, &h, m->delta, chunk_size,
+			  m->payload);
+	if (e == NULL) {
+		free(m);
+		return NULL;
+	}
+	m->wire_len = (uint32_t)(e - m->wire);
+	m->seq = s->seq[cs]++;
+	s->prev_ts[cs] = ts;
+	s->prev_valid[cs] = 1;
+	return m;
+}
+
+static int
+gop_push(struct stream *s, struct shmsg *m, const struct rtmpd_config *cfg)
+{
+	if (s->ngop >= cfg->gop_max_frames ||
+	    s->gop_bytes + m->wire_len > cfg->gop_max_bytes)
+		return -1;
+	if (s->ngop == s->gopcap) {
+		size_t ncap = s->gopcap ? s->gopcap * 2 : 64;
+		struct shmsg **ng = realloc(s->gop, ncap * sizeof(*ng));
+
+		if (ng == NULL)
+			return -1;
+		s->gop = ng;
+		s->gopcap = ncap;
+	}
+	s->gop[s->ngop++] = m;
+	m->refs++;
+	s->gop_bytes += m->wire_len;
+	return 0;
+}
+
+static void
+gop_pop_front(struct stream *s)
+{
+	s->gop_bytes -= s->gop[0]->wire_len;
+	shmsg_unref(s->gop[0]);
+	memmove(s->gop, s->gop + 1, (s->ngop - 1) * sizeof(*s->gop));
+	s->ngop--;
+}
+
+/* Keep the cache: from the last keyframe for video streams (dropped, not
+ * grown, when a GOP is over the bounds: players then wait for the next
+ * keyframe), a recent window for audio-only streams. */
+static void
+gop_update(struct stream *s, struct shmsg *m, const struct rtmpd_config *cfg)
+{
+	if (!cfg->gop_cache || m->seq_hdr)
+		return;
+	if (m->type == RTMP_MSG_VIDEO) {
+		if (!s->has_video) {
+			s->has_video = 1;
+			gop_clear(s); /* drop the audio-only window */
+		}
+		if (m->key) {
+			gop_clear(s);
+			s->gop_valid = 1;
+		}
+		if (s->gop_valid && gop_push(s, m, cfg) < 0)
+			gop_clear(s);
+		return;
+	}
+	if (s->has_video) {
+		if (s->gop_valid && gop_push(s, m, cfg) < 0)
+			gop_clear(s);
+		return;
+	}
+	s->gop_valid = 1;
+	while (
+	    s->ngop > 0 &&
+	    (s->ngop >= cfg->gop_max_frames ||
+	     s->gop_bytes + m->wire_len > cfg->gop_max_bytes ||
+	     (int32_t)(m->ts - s->gop[0]->ts) > (int32_t)cfg->audio_window_ms))
+		gop_pop_front(s);
+	gop_push(s, m, cfg);
+}
+
+int
+stream_media(struct stream *s, uint8_t type, uint32_t ts, const uint8_t *p,
+	     size_t len)
+{
+	const struct rtmpd_config *cfg = &s->relay->d->cfg;
+	struct shmsg *m = shmsg_new(s, type, ts, p, len, cfg->chunk_size);
+	size_t i;
+
+	if (m == NULL)
+		return -1;
+	if (m->seq_hdr) {
+		struct shmsg **slot =
+		    type == RTMP_MSG_VIDEO ? &s->vseq : &s->aseq;
+
+		shmsg_unref(*slot);
+		*slot = m;
+		m->refs++;
+	}
+	if (type == RTMP_MSG_VIDEO && !m->seq_hdr && !s->has_video &&
+	    !cfg->gop_cache)
+		s->has_video = 1;
+	gop_update(s, m, cfg);
+	for (i = 0; i < s->nplayers; i++)
+		if (client_player(s->players[i])->started)
+			player_send(s, s->players[i], m, cfg);
+	shmsg_unref(m);
+	return 0;
+}
+
+/* ---- players ---------------------------------------------------------- */
+
+void
+stream_add_player(struct stream *s, struct client *c)
+{
+	struct player_state *p = client_player(c);
+
+	if (s->nplayers == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 8;
+		struct client **np = realloc(s->players, ncap * sizeof(*np));
+
+		if (np == NULL)
+			return;
+		s->players = np;
+		s->cap = ncap;
+	}
+	p->idx = s->nplayers;
+	s->players[s->nplayers++] = c;
+	if (s->publisher) {
+		p->started = 1;
+		player_prime(s, c, &s->relay->d->cfg);
+	}
+}
+
+/* Publisher (re)arrived: an attached player starts with what comes next. */
+void
+stream_start_player(struct stream *s, struct client *c)
+{
+	struct player_state *p = client_player(c);
+
+	p->started = 1;
+	player_prime(s, c, &s->relay->d->cfg);
+}
+
+void
+stream_remove_player(struct stream *s, struct client *c)
+{
+	struct player_state *p = client_player(c);
+	size_t i = p->idx;
+
+	if (i >= s->nplayers || s->players[i] != c)
+		return;
+	s->players[i] = s->players[--s->nplayers];
+	if (i < s->nplayers)
+		client_player(s->players[i])->idx = i;
+}
