@@ -228,16 +228,16 @@ rtmp_cmd_parse(const uint8_t *p, size_t len, int amf3, struct amf0_doc *doc,
 	       struct rtmp_cmd *cmd)
 {
 	ssize_t r;
-	long i, first;
+	long i;
 	unsigned k;
 
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->obj = -1;
 	cmd->doc = doc;
 	if (amf3) {
-		/* Section 7.1.1: an AMF3 command body switches back to AMF0
-		 * with a leading 0x00 (ffmpeg, Flash Player). A real AMF3
-		 * value there is not something we decode. */
+		/* Section 7.1.1 type 17: what peers send (Flash Player with
+		 * objectEncoding 3) is one 0x00 byte and then AMF0. A real
+		 * AMF3 value there is not something we decode. */
 		if (len < 1)
 			return RTMP_ERR_MALFORMED;
 		if (p[0] != 0x00)
@@ -253,9 +253,8 @@ rtmp_cmd_parse(const uint8_t *p, size_t len, int amf3, struct amf0_doc *doc,
 		return (int)r;
 	if (doc->n == 0 || !rtmp_is_string(&doc->v[0]))
 		return RTMP_ERR_MALFORMED;
-	first = 0;
-	cmd->name = doc->v[first].u.str;
-	i = amf0_next_sibling(doc, first, -1);
+	cmd->name = doc->v[0].u.str;
+	i = amf0_next_sibling(doc, 0, -1);
 	if (i < 0)
 		return RTMP_OK;
 	if (doc->v[i].type == AMF0_NUMBER)
@@ -341,8 +340,9 @@ rtmp_put_extra(uint8_t *p, uint8_t *end, const char *kv)
 
 /*
  * Keys in the order of ffmpeg's gen_connect() (libavformat/rtmpproto.c),
- * which servers have been tested against for years; fourCcList is what
- * Enhanced RTMP adds after them.
+ * which servers have been tested against for years. ffmpeg 7 writes the
+ * Enhanced RTMP fourCcList right after app; objectEncoding (which ffmpeg
+ * omits) and the extras come last.
  */
 uint8_t *
 rtmp_build_connect(uint8_t *p, uint8_t *end, double txid,
@@ -355,6 +355,15 @@ rtmp_build_connect(uint8_t *p, uint8_t *end, double txid,
 	p = amf0_put_object_begin(p, end);
 	if (props->app != NULL)
 		p = amf0_put_prop_cstr(p, end, "app", props->app);
+	if (props->fourcc_list != NULL && props->nfourcc > 0) {
+		if ((uint64_t)props->nfourcc > 0xFFFFFFFFu)
+			return NULL;
+		p = amf0_put_key(p, end, "fourCcList");
+		p = amf0_put_strict_array_begin(p, end,
+						(uint32_t)props->nfourcc);
+		for (i = 0; i < props->nfourcc; i++)
+			p = amf0_put_cstr(p, end, props->fourcc_list[i]);
+	}
 	if (props->type != NULL)
 		p = amf0_put_prop_cstr(p, end, "type", props->type);
 	if (props->flashver != NULL)
@@ -382,15 +391,6 @@ rtmp_build_connect(uint8_t *p, uint8_t *end, double txid,
 	if (props->object_encoding >= 0)
 		p = amf0_put_prop_number(p, end, "objectEncoding",
 					 props->object_encoding);
-	if (props->fourcc_list != NULL && props->nfourcc > 0) {
-		if (props->nfourcc > 0xFFFFFFFFu)
-			return NULL;
-		p = amf0_put_key(p, end, "fourCcList");
-		p = amf0_put_strict_array_begin(p, end,
-						(uint32_t)props->nfourcc);
-		for (i = 0; i < props->nfourcc; i++)
-			p = amf0_put_cstr(p, end, props->fourcc_list[i]);
-	}
 	for (i = 0; props->extra != NULL && i < props->nextra; i++)
 		p = rtmp_put_extra(p, end, props->extra[i]);
 	return amf0_put_object_end(p, end);
@@ -587,7 +587,7 @@ int
 rtmp_data_setdataframe(const uint8_t *p, size_t len, size_t *off)
 {
 	struct rtmp_str s;
-	size_t vlen;
+	size_t vlen = 0;
 	int r;
 
 	r = rtmp_data_first(p, len, &vlen, &s);
@@ -603,7 +603,7 @@ int
 rtmp_data_name(const uint8_t *p, size_t len, struct rtmp_str *name)
 {
 	struct rtmp_str s;
-	size_t vlen;
+	size_t vlen = 0;
 	int r;
 
 	r = rtmp_data_first(p, len, &vlen, &s);
