@@ -107,7 +107,7 @@ chunk_find(const struct chunk_reader *r, uint32_t csid)
 /* Move input bytes into r->hdr until it holds need; 1 when it does. */
 static int
 chunk_take(struct chunk_reader *r, const uint8_t *p, size_t len, size_t *i,
-    size_t need)
+	   size_t need)
 {
 	size_t n;
 
@@ -151,7 +151,7 @@ chunk_add_stream(struct chunk_reader *r, uint32_t csid)
  */
 static int
 chunk_complete(struct chunk_reader *r, struct chunk_cstream *cs,
-    struct chunk_msg *out)
+	       struct chunk_msg *out)
 {
 	const uint8_t *b = cs->buf;
 	uint32_t v;
@@ -209,8 +209,8 @@ malformed:
  * was is stashed in r->hdr), else 1 with *hlen grown by 4 on a match.
  */
 static int
-chunk_peek_ext(struct chunk_reader *r, const uint8_t *p, size_t len,
-    size_t *i, size_t *hlen, uint32_t ext)
+chunk_peek_ext(struct chunk_reader *r, const uint8_t *p, size_t len, size_t *i,
+	       size_t *hlen, uint32_t ext)
 {
 	uint8_t b[4];
 	size_t k = r->hdr_have - *hlen, from_p;
@@ -241,7 +241,7 @@ chunk_peek_ext(struct chunk_reader *r, const uint8_t *p, size_t len,
  */
 static int
 chunk_header(struct chunk_reader *r, const uint8_t *p, size_t len, size_t *i,
-    struct chunk_msg *out)
+	     struct chunk_msg *out)
 {
 	struct chunk_cstream *cs;
 	const uint8_t *h = r->hdr;
@@ -389,7 +389,7 @@ chunk_header(struct chunk_reader *r, const uint8_t *p, size_t len, size_t *i,
 
 ssize_t
 chunk_reader_feed(struct chunk_reader *r, const uint8_t *p, size_t len,
-    struct chunk_msg *out)
+		  struct chunk_msg *out)
 {
 	struct chunk_cstream *cs;
 	size_t i = 0, n;
@@ -460,7 +460,7 @@ chunk_header_size(int fmt, uint32_t csid, uint32_t ts_field)
 
 uint8_t *
 chunk_put_header(uint8_t *p, uint8_t *end, int fmt,
-    const struct rtmp_msg_hdr *h, uint32_t ts_field)
+		 const struct rtmp_msg_hdr *h, uint32_t ts_field)
 {
 	uint32_t csid = h->csid;
 	uint32_t tsf = ts_field >= CHUNK_TS_EXT ? CHUNK_TS_EXT : ts_field;
@@ -495,9 +495,8 @@ chunk_put_header(uint8_t *p, uint8_t *end, int fmt,
 }
 
 uint8_t *
-chunk_put_msg(uint8_t *p, uint8_t *end, int fmt,
-    const struct rtmp_msg_hdr *h, uint32_t ts_field, uint32_t chunk_size,
-    const uint8_t *payload)
+chunk_put_msg(uint8_t *p, uint8_t *end, int fmt, const struct rtmp_msg_hdr *h,
+	      uint32_t ts_field, uint32_t chunk_size, const uint8_t *payload)
 {
 	uint32_t cs = chunk_size ? chunk_size : CHUNK_SIZE_DEFAULT;
 	uint32_t off = 0, n;
@@ -531,8 +530,8 @@ chunk_wfind(const struct chunk_writer *w, uint32_t csid)
 }
 
 int
-chunk_writer_choose(const struct chunk_writer *w,
-    const struct rtmp_msg_hdr *h, uint32_t *ts_field)
+chunk_writer_choose(const struct chunk_writer *w, const struct rtmp_msg_hdr *h,
+		    uint32_t *ts_field)
 {
 	const struct chunk_wstream *s;
 	uint32_t delta, dummy;
@@ -586,13 +585,13 @@ chunk_writer_forget(struct chunk_writer *w, uint32_t csid)
 	if (i < 0)
 		return;
 	memmove(&w->cs[i], &w->cs[i + 1],
-	    (size_t)(CHUNK_WRITER_STREAMS - 1 - i) * sizeof(w->cs[0]));
+		(size_t)(CHUNK_WRITER_STREAMS - 1 - i) * sizeof(w->cs[0]));
 	memset(&w->cs[CHUNK_WRITER_STREAMS - 1], 0, sizeof(w->cs[0]));
 }
 
 uint8_t *
 chunk_writer_put(struct chunk_writer *w, uint8_t *p, uint8_t *end,
-    const struct rtmp_msg_hdr *h, const uint8_t *payload)
+		 const struct rtmp_msg_hdr *h, const uint8_t *payload)
 {
 	uint32_t tsf;
 	int fmt;
