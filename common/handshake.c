@@ -64,6 +64,9 @@ hs_init(struct hs *h, enum hs_role role, uint32_t epoch, uint64_t seed)
 static int
 hs_check_version(uint8_t v)
 {
+	/* RTMP 1.0 section 5.2.2 lets a server answer 3 to other versions,
+	 * but no peer sends 0-2 or 4-31 today, and 32-255 means the peer is
+	 * not speaking RTMP (HTTP, TLS): refuse rather than guess. */
 	if (v == HS_VERSION)
 		return RTMP_OK;
 	/* 6 is RTMPE, 8 and 9 its later XTEA/Blowfish variants */

@@ -9,7 +9,7 @@
 
 #include "rtmp_url.h"
 
-#define RTMP_URL_PORT	  1935 /* RTMP 1.0 section 1 (IANA registration) */
+#define RTMP_URL_PORT	  1935 /* IANA-registered; ffmpeg's default too */
 #define RTMP_URL_PORT_TLS 443
 #define RTMP_URL_PORT_MAX 65535
 /* How much of an offending piece of input an error message quotes. */

@@ -42,11 +42,15 @@ feed_split(enum hs_role role, const uint8_t *p, size_t n, const uint8_t *sp,
 	hs_init(&h, role, 0x11223344, 5);
 	memset(o, 0, sizeof(*o));
 	while (off <= n) {
-		/* sizes 0..255 with small ones frequent, and whole
-		 * signatures when the split byte is 255 */
+		/* read sizes 0..254, or a whole signature for 255 */
 		step = k ? sp[i++ % k] : n - off;
 		if (k && step == 255)
 			step = HS_SIG_SIZE;
+		if (step == 0) {
+			/* an empty read changes nothing; then make progress */
+			CHECK(hs_feed(&h, p + off, 0) == 0);
+			step = 1;
+		}
 		if (step > n - off)
 			step = n - off;
 		r = hs_feed(&h, p + off, step);
