@@ -50,18 +50,24 @@ annexb_next_nal(const uint8_t *p, size_t len, int eof, struct rtmp_str *nal)
 	/*
 	 * Emulation prevention (7.4.1) keeps 00 00 00 and 00 00 01 out of a
 	 * NAL unit, so the first of them ends it. 00 00 03 is an escape and
-	 * 00 00 02 is left to the decoder, as ffmpeg's parser does.
+	 * 00 00 02 is left to the decoder, as ffmpeg's parser does. A NAL
+	 * unit is never empty and never ends in 0x00 (7.4.1), so one that
+	 * would is malformed.
 	 */
-	for (j = s + 1; j + 2 < len; j++) {
+	for (j = s; j + 2 < len; j++) {
 		if (p[j] == 0 && p[j + 1] == 0 && p[j + 2] <= 0x01)
 			break;
 	}
+	if (j == s && j + 2 < len)
+		return RTMP_ERR_MALFORMED;
 	if (j + 2 >= len) {
 		/* A start code may still be forming in the last two bytes. */
 		if (!eof)
 			return RTMP_ERR_NEED_MORE;
-		for (k = len; k > s + 1 && p[k - 1] == 0; k--)
+		for (k = len; k > s && p[k - 1] == 0; k--)
 			;
+		if (k == s)
+			return RTMP_ERR_MALFORMED;
 		nal->p = p + s;
 		nal->len = k - s;
 		return (ssize_t)len;

@@ -13,10 +13,10 @@
  * frames, and these parameter sets.
  */
 #define SAMPLE_UNITS 250
-#define SAMPLE_GOP 50
+#define SAMPLE_GOP   50
 static const uint8_t sample_sps[] = {
-	0x67, 0x4d, 0x40, 0x0d, 0xec, 0xa0, 0xa0, 0xfd, 0x80, 0x88, 0x00, 0x00,
-	0x03, 0x00, 0x08, 0x00, 0x00, 0x03, 0x01, 0x90, 0x78, 0xa1, 0x4c, 0xb0,
+    0x67, 0x4d, 0x40, 0x0d, 0xec, 0xa0, 0xa0, 0xfd, 0x80, 0x88, 0x00, 0x00,
+    0x03, 0x00, 0x08, 0x00, 0x00, 0x03, 0x01, 0x90, 0x78, 0xa1, 0x4c, 0xb0,
 };
 static const uint8_t sample_pps[] = {0x68, 0xeb, 0xec, 0xb2};
 
@@ -24,7 +24,7 @@ static const uint8_t sample_pps[] = {0x68, 0xeb, 0xec, 0xb2};
 
 static ssize_t
 nal_dup(const uint8_t *p, size_t len, int eof, struct rtmp_str *nal,
-    uint8_t **copy)
+	uint8_t **copy)
 {
 	*copy = tap_dup(p, len);
 	return annexb_next_nal(*copy, len, eof, nal);
@@ -33,7 +33,7 @@ nal_dup(const uint8_t *p, size_t len, int eof, struct rtmp_str *nal,
 /* Expect r consumed bytes and a NAL equal to want (wlen bytes). */
 static void
 expect_nal(const char *name, const uint8_t *in, size_t len, int eof,
-    ssize_t want_r, const uint8_t *want, size_t wlen)
+	   ssize_t want_r, const uint8_t *want, size_t wlen)
 {
 	struct rtmp_str nal = {NULL, 0};
 	uint8_t *q;
@@ -42,10 +42,11 @@ expect_nal(const char *name, const uint8_t *in, size_t len, int eof,
 	is_int(r, want_r, "next_nal: %s: result", name);
 	if (r >= 0 && want_r >= 0) {
 		is_int(nal.len, wlen, "next_nal: %s: NAL length", name);
-		ok(nal.len == wlen && (wlen == 0 || memcmp(nal.p, want, wlen) == 0),
-		    "next_nal: %s: NAL bytes", name);
+		ok(nal.len == wlen &&
+		       (wlen == 0 || memcmp(nal.p, want, wlen) == 0),
+		   "next_nal: %s: NAL bytes", name);
 		ok(nal.p >= q && nal.p + nal.len <= q + len,
-		    "next_nal: %s: NAL inside the input", name);
+		   "next_nal: %s: NAL inside the input", name);
 	}
 	free(q);
 }
@@ -61,77 +62,85 @@ test_next_nal(void)
 	static const uint8_t two[] = {0x41, 0x00, 0x00, 0x02, 0x22};
 	static const uint8_t s3[] = {0x41, 0x22, 0x33};
 	static const uint8_t one[] = {0x41};
+	static const uint8_t V0022[] = {0x00, 0x22};
 
-	expect_nal("4-byte start code", V(0, 0, 0, 1, 0x67, 0xaa, 0xbb, 0, 0,
-					   1, 0x68),
-	    0, 7, sps3, 3);
+	expect_nal("4-byte start code",
+		   V(0, 0, 0, 1, 0x67, 0xaa, 0xbb, 0, 0, 1, 0x68), 0, 7, sps3,
+		   3);
+	expect_nal("NAL header 0x00 (type 0) is carried",
+		   V(0, 0, 1, 0, 0x22, 0, 0, 1), 0, 5, V0022, 2);
 	expect_nal("3-byte start code", V(0, 0, 1, 0x41, 0x22, 0, 0, 1, 0x41),
-	    0, 5, s2, 2);
-	expect_nal("leading zero bytes", V(0, 0, 0, 0, 0, 0, 1, 0x41, 0x22, 0,
-					    0, 1),
-	    0, 9, s2, 2);
+		   0, 5, s2, 2);
+	expect_nal("leading zero bytes",
+		   V(0, 0, 0, 0, 0, 0, 1, 0x41, 0x22, 0, 0, 1), 0, 9, s2, 2);
 	expect_nal("trailing zero bytes excluded",
-	    V(0, 0, 1, 0x41, 0x22, 0, 0, 0, 0, 0, 1, 0x41), 0, 5, s2, 2);
+		   V(0, 0, 1, 0x41, 0x22, 0, 0, 0, 0, 0, 1, 0x41), 0, 5, s2, 2);
 	expect_nal("the zero run before the next start code is skipped",
-	    V(0, 0, 0, 0, 0, 1, 0x41), 1, 7, one, 1);
+		   V(0, 0, 0, 0, 0, 1, 0x41), 1, 7, one, 1);
 	expect_nal("emulation prevention 00 00 03 is no boundary",
-	    V(0, 0, 1, 0x41, 0, 0, 3, 0, 0x22, 0, 0, 1), 0, 9, esc, 6);
+		   V(0, 0, 1, 0x41, 0, 0, 3, 0, 0x22, 0, 0, 1), 0, 9, esc, 6);
 	expect_nal("00 00 02 is left in the NAL",
-	    V(0, 0, 1, 0x41, 0, 0, 2, 0x22, 0, 0, 1), 0, 8, two, 5);
+		   V(0, 0, 1, 0x41, 0, 0, 2, 0x22, 0, 0, 1), 0, 8, two, 5);
 	expect_nal("end of NAL not in sight", V(0, 0, 1, 0x41, 0x22, 0x33), 0,
-	    RTMP_ERR_NEED_MORE, NULL, 0);
+		   RTMP_ERR_NEED_MORE, NULL, 0);
 	expect_nal("eof: NAL runs to the end", V(0, 0, 1, 0x41, 0x22, 0x33), 1,
-	    6, s3, 3);
+		   6, s3, 3);
 	expect_nal("half a start code at the end", V(0, 0, 1, 0x41, 0x22, 0, 0),
-	    0, RTMP_ERR_NEED_MORE, NULL, 0);
+		   0, RTMP_ERR_NEED_MORE, NULL, 0);
 	expect_nal("eof: trailing zero bytes of the stream",
-	    V(0, 0, 1, 0x41, 0x22, 0, 0), 1, 7, s2, 2);
+		   V(0, 0, 1, 0x41, 0x22, 0, 0), 1, 7, s2, 2);
 	expect_nal("eof: one trailing zero byte", V(0, 0, 1, 0x41, 0x22, 0), 1,
-	    6, s2, 2);
+		   6, s2, 2);
 	expect_nal("eof: long zero run", V(0, 0, 1, 0x41, 0x22, 0, 0, 0, 0), 1,
-	    9, s2, 2);
+		   9, s2, 2);
 	expect_nal("only a start code", V(0, 0, 0, 1), 0, RTMP_ERR_NEED_MORE,
-	    NULL, 0);
+		   NULL, 0);
 	expect_nal("only zero bytes", V(0, 0, 0, 0, 0, 0), 0,
-	    RTMP_ERR_NEED_MORE, NULL, 0);
+		   RTMP_ERR_NEED_MORE, NULL, 0);
 	expect_nal("eof: only zero padding", V(0, 0, 0, 0, 0, 0), 1, 6, NULL,
-	    0);
+		   0);
 	expect_nal("empty buffer", (const uint8_t *)"", 0, 0,
-	    RTMP_ERR_NEED_MORE, NULL, 0);
+		   RTMP_ERR_NEED_MORE, NULL, 0);
 
 	/* Malformed, each named for what is wrong. */
 	expect_nal("raw NAL with no start code (not Annex B)",
-	    V(0x67, 0x42, 0x00, 0x1e), 0, RTMP_ERR_MALFORMED, NULL, 0);
+		   V(0x67, 0x42, 0x00, 0x1e), 0, RTMP_ERR_MALFORMED, NULL, 0);
 	expect_nal("one non-zero byte, not a start code", V(0x67), 0,
-	    RTMP_ERR_MALFORMED, NULL, 0);
+		   RTMP_ERR_MALFORMED, NULL, 0);
 	expect_nal("AVCC 4-byte length instead of a start code",
-	    V(0, 0, 0, 0x1c, 0x67, 0x42, 0x00, 0x1e), 0, RTMP_ERR_MALFORMED,
-	    NULL, 0);
+		   V(0, 0, 0, 0x1c, 0x67, 0x42, 0x00, 0x1e), 0,
+		   RTMP_ERR_MALFORMED, NULL, 0);
 	expect_nal("00 01 is no start code", V(0, 1, 0x67, 0x42), 0,
-	    RTMP_ERR_MALFORMED, NULL, 0);
+		   RTMP_ERR_MALFORMED, NULL, 0);
 	expect_nal("garbage before the first start code",
-	    V(0xab, 0xcd, 0, 0, 1, 0x67), 0, RTMP_ERR_MALFORMED, NULL, 0);
-	expect_nal("all 0xFF", V(0xff, 0xff, 0xff, 0xff), 0,
-	    RTMP_ERR_MALFORMED, NULL, 0);
-	expect_nal("forbidden_zero_bit set", V(0, 0, 1, 0xe7, 0x42, 0, 0, 1),
-	    0, RTMP_ERR_MALFORMED, NULL, 0);
+		   V(0xab, 0xcd, 0, 0, 1, 0x67), 0, RTMP_ERR_MALFORMED, NULL,
+		   0);
+	expect_nal("all 0xFF", V(0xff, 0xff, 0xff, 0xff), 0, RTMP_ERR_MALFORMED,
+		   NULL, 0);
+	expect_nal("forbidden_zero_bit set", V(0, 0, 1, 0xe7, 0x42, 0, 0, 1), 0,
+		   RTMP_ERR_MALFORMED, NULL, 0);
 	expect_nal("forbidden_zero_bit set, seen before the end",
-	    V(0, 0, 1, 0x81), 0, RTMP_ERR_MALFORMED, NULL, 0);
+		   V(0, 0, 1, 0x81), 0, RTMP_ERR_MALFORMED, NULL, 0);
 	expect_nal("00 00 00 inside a NAL, not before a start code",
-	    V(0, 0, 1, 0x41, 0x22, 0, 0, 0, 5, 0, 0, 1), 0, RTMP_ERR_MALFORMED,
-	    NULL, 0);
+		   V(0, 0, 1, 0x41, 0x22, 0, 0, 0, 5, 0, 0, 1), 0,
+		   RTMP_ERR_MALFORMED, NULL, 0);
+	expect_nal("NAL header 0x00 then 00 01: an empty NAL",
+		   V(0, 0, 1, 0, 0, 1, 0x41, 0x22), 0, RTMP_ERR_MALFORMED, NULL,
+		   0);
+	expect_nal("eof: NAL of zero bytes only", V(0, 0, 1, 0, 0), 1,
+		   RTMP_ERR_MALFORMED, NULL, 0);
 	expect_nal("eof: start code with no NAL after it", V(0, 0, 0, 1), 1,
-	    RTMP_ERR_MALFORMED, NULL, 0);
+		   RTMP_ERR_MALFORMED, NULL, 0);
 }
 
 /* Every strict prefix of a valid input (no eof) gives NEED_MORE. */
 static void
 test_next_nal_prefixes(void)
 {
-	static const uint8_t a[] = {0, 0, 0, 1, 0x67, 0xaa, 0, 0, 3, 0, 0xbb,
-				    0, 0, 1};
-	static const uint8_t b[] = {0, 0, 0, 0, 1, 0x41, 0x22, 0, 0, 0, 0, 0,
-				    1};
+	static const uint8_t a[] = {0, 0, 0, 1,	   0x67, 0xaa, 0,
+				    0, 3, 0, 0xbb, 0,	 0,    1};
+	static const uint8_t b[] = {0, 0, 0, 0, 1, 0x41, 0x22,
+				    0, 0, 0, 0, 0, 1};
 	const struct {
 		const uint8_t *p;
 		size_t len;
@@ -152,10 +161,10 @@ test_next_nal_prefixes(void)
 			}
 			free(q);
 		}
-		ok(all, "next_nal: every strict prefix of vector %zu needs more",
-		    i);
+		ok(all,
+		   "next_nal: every strict prefix of vector %zu needs more", i);
 		is_int(nal_dup(v[i].p, v[i].len, 0, &nal, &q), v[i].r,
-		    "next_nal: vector %zu whole", i);
+		       "next_nal: vector %zu whole", i);
 		free(q);
 	}
 }
@@ -195,8 +204,8 @@ sink_unit(struct sink *s, const struct annexb_au *au)
 
 	while (off + 4 <= au->len) {
 		size_t l = (size_t)au->data[off] << 24 |
-		    (size_t)au->data[off + 1] << 16 |
-		    (size_t)au->data[off + 2] << 8 | au->data[off + 3];
+			   (size_t)au->data[off + 1] << 16 |
+			   (size_t)au->data[off + 2] << 8 | au->data[off + 3];
 
 		if (l == 0 || l > au->len - off - 4)
 			break;
@@ -214,7 +223,10 @@ sink_unit(struct sink *s, const struct annexb_au *au)
 	hdr[0] = (uint8_t)au->keyframe;
 	hdr[1] = (uint8_t)au->nals;
 	hdr[2] = (uint8_t)(au->nals >> 8);
-	memcpy(hdr + 3, &au->len, 4);
+	hdr[3] = (uint8_t)(au->len >> 24);
+	hdr[4] = (uint8_t)(au->len >> 16);
+	hdr[5] = (uint8_t)(au->len >> 8);
+	hdr[6] = (uint8_t)au->len;
 	hdr[7] = hdr[8] = 0xee;
 	sink_add(s, hdr, sizeof(hdr));
 	sink_add(s, au->data, au->len);
@@ -230,7 +242,7 @@ enum walk_mode { WALK_WHOLE, WALK_BYTE, WALK_RANDOM, WALK_SPLIT };
  */
 static int
 walk(const uint8_t *in, size_t len, enum walk_mode mode, size_t split,
-    struct annexb_framer *f, struct sink *s)
+     struct annexb_framer *f, struct sink *s)
 {
 	size_t pos = 0, avail = 0;
 	uint32_t rnd = 2024;
@@ -291,7 +303,7 @@ static const uint8_t n_sei[] = {0x06, 0x05, 0x01, 0xaa, 0x80};
 static const uint8_t n_idr[] = {0x65, 0x88, 0x84, 0x10, 0x20};
 static const uint8_t n_aud[] = {0x09, 0xf0};
 static const uint8_t n_p1[] = {0x41, 0x9a, 0x01, 0x02};
-static const uint8_t n_p1b[] = {0x41, 0x24, 0x03};	/* first_mb != 0 */
+static const uint8_t n_p1b[] = {0x41, 0x24, 0x03}; /* first_mb != 0 */
 static const uint8_t n_fill[] = {0x0c, 0xff, 0xff, 0x80};
 static const uint8_t n_p2[] = {0x41, 0x9b, 0x05};
 static const uint8_t n_p3[] = {0x41, 0x9c, 0x06};
@@ -303,27 +315,27 @@ static const struct {
 	const uint8_t *p;
 	size_t len;
 } hand[] = {
-	{n_sei, sizeof(n_sei)},
-	{sample_sps, sizeof(sample_sps)},
-	{sample_pps, sizeof(sample_pps)},
-	{n_idr, sizeof(n_idr)},
-	{n_aud, sizeof(n_aud)}, /* closes 1: SEI SPS PPS IDR */
-	{n_p1, sizeof(n_p1)},
-	{n_p1b, sizeof(n_p1b)},
-	{n_fill, sizeof(n_fill)},
-	{n_p2, sizeof(n_p2)},	/* closes 2: P P (filler dropped) */
-	{n_sei, sizeof(n_sei)}, /* closes 3: P */
-	{n_p3, sizeof(n_p3)},
-	{n_p3b, sizeof(n_p3b)}, /* escape in the first bytes: same unit */
-	{sample_sps, sizeof(sample_sps)}, /* closes 4: SEI P P */
-	{sample_pps, sizeof(sample_pps)},
-	{n_idr2, sizeof(n_idr2)},
-	{n_eos, sizeof(n_eos)}, /* flush: 5: SPS PPS IDR EOS */
+    {n_sei, sizeof(n_sei)},
+    {sample_sps, sizeof(sample_sps)},
+    {sample_pps, sizeof(sample_pps)},
+    {n_idr, sizeof(n_idr)},
+    {n_aud, sizeof(n_aud)}, /* closes 1: SEI SPS PPS IDR */
+    {n_p1, sizeof(n_p1)},
+    {n_p1b, sizeof(n_p1b)},
+    {n_fill, sizeof(n_fill)},
+    {n_p2, sizeof(n_p2)},   /* closes 2: P P (filler dropped) */
+    {n_sei, sizeof(n_sei)}, /* closes 3: P */
+    {n_p3, sizeof(n_p3)},
+    {n_p3b, sizeof(n_p3b)},	      /* escape in the first bytes: same unit */
+    {sample_sps, sizeof(sample_sps)}, /* closes 4: SEI P P */
+    {sample_pps, sizeof(sample_pps)},
+    {n_idr2, sizeof(n_idr2)},
+    {n_eos, sizeof(n_eos)}, /* flush: 5: SPS PPS IDR EOS */
 };
 #define HAND_N (sizeof(hand) / sizeof(hand[0]))
 
 /* Expected units: indexes into hand[], -1 ends a unit. */
-static const int hand_units[] = {0, 1, 2, 3, -1, 5, 6, -1, 8, -1,
+static const int hand_units[] = {0, 1,	2,  3,	-1, 5,	6,  -1, 8, -1,
 				 9, 10, 11, -1, 12, 13, 14, 15, -1};
 static const int hand_keys[] = {1, 0, 0, 0, 1};
 
@@ -389,7 +401,7 @@ test_framer_hand(void)
 	struct annexb_au au;
 	struct sink want, got;
 	size_t i;
-	int r, closes[HAND_N];
+	int r;
 	static const int want_closes[HAND_N] = {0, 0, 0, 0, 1, 0, 0, 0,
 						1, 1, 0, 0, 1, 0, 0, 0};
 	int closes_ok = 1;
@@ -400,7 +412,6 @@ test_framer_hand(void)
 	annexb_framer_init(&f);
 	for (i = 0; i < HAND_N; i++) {
 		r = annexb_framer_push(&f, hand[i].p, hand[i].len, &au);
-		closes[i] = r;
 		if (r != want_closes[i]) {
 			closes_ok = 0;
 			printf("# NAL %zu: push %d\n", i, r);
@@ -417,7 +428,7 @@ test_framer_hand(void)
 	is_int(got.keyframes, 2, "framer: 2 keyframes");
 	ok(got.avcc_ok, "framer: AVCC lengths tile each unit");
 	ok(got.len == want.len && memcmp(got.b, want.b, want.len) == 0,
-	    "framer: AVCC bytes, keyframe flags and NAL counts as expected");
+	   "framer: AVCC bytes, keyframe flags and NAL counts as expected");
 	is_int(f.sps_len, sizeof(sample_sps), "framer: SPS kept");
 	is_mem(f.sps, sample_sps, sizeof(sample_sps), "framer: SPS bytes");
 	is_int(f.pps_len, sizeof(sample_pps), "framer: PPS kept");
@@ -425,8 +436,9 @@ test_framer_hand(void)
 	ok(f.sps_ok, "framer: SPS parsed");
 	is_int(f.sps_info.width, 320, "framer: SPS width");
 	is_int(f.sps_info.height, 240, "framer: SPS height");
-	ok(h264_sps_fps(&f.sps_info) > 24.99 && h264_sps_fps(&f.sps_info) < 25.01,
-	    "framer: SPS fps 25");
+	ok(h264_sps_fps(&f.sps_info) > 24.99 &&
+	       h264_sps_fps(&f.sps_info) < 25.01,
+	   "framer: SPS fps 25");
 	annexb_framer_free(&f);
 	free(got.b);
 	free(want.b);
@@ -459,9 +471,9 @@ test_framer_splits(void)
 	memset(&got, 0, sizeof(got));
 	annexb_framer_init(&f);
 	is_int(walk(in, n, WALK_BYTE, 0, &f, &got), 0,
-	    "framer: 1-byte growing window");
+	       "framer: 1-byte growing window");
 	ok(got.len == want.len && memcmp(got.b, want.b, want.len) == 0,
-	    "framer: 1-byte growing window gives the same units");
+	   "framer: 1-byte growing window gives the same units");
 	is_int(got.nals_in, HAND_N, "framer: every NAL found");
 	annexb_framer_free(&f);
 	free(got.b);
@@ -480,29 +492,29 @@ test_framer_limits(void)
 	annexb_framer_init(&f);
 	f.max_au = (uint32_t)full;
 	is_int(annexb_framer_push(&f, n_p1, sizeof(n_p1), &au), 0,
-	    "limit: first slice");
+	       "limit: first slice");
 	is_int(annexb_framer_push(&f, n_p1b, sizeof(n_p1b), &au), 0,
-	    "limit: unit of exactly max_au");
+	       "limit: unit of exactly max_au");
 	is_int(annexb_framer_flush(&f, &au), 1, "limit: flushed");
 	is_int(au.len, full, "limit: unit length is max_au");
 	f.max_au = (uint32_t)full - 1;
 	is_int(annexb_framer_push(&f, n_p1, sizeof(n_p1), &au), 0,
-	    "limit-1: first slice");
+	       "limit-1: first slice");
 	is_int(annexb_framer_push(&f, n_p1b, sizeof(n_p1b), &au),
-	    RTMP_ERR_LIMIT, "limit-1: unit one byte over max_au");
+	       RTMP_ERR_LIMIT, "limit-1: unit one byte over max_au");
 	is_int(annexb_framer_flush(&f, &au), 0,
-	    "limit-1: the oversized unit is dropped");
+	       "limit-1: the oversized unit is dropped");
 	/* A single NAL over the cap leaves the pending unit alone. */
 	f.max_au = 4 + sizeof(n_p1);
 	is_int(annexb_framer_push(&f, n_p1, sizeof(n_p1), &au), 0,
-	    "limit: NAL of max_au - 4 bytes");
+	       "limit: NAL of max_au - 4 bytes");
 	is_int(annexb_framer_push(&f, n_idr, sizeof(n_idr), &au),
-	    RTMP_ERR_LIMIT, "limit: NAL of max_au - 3 bytes");
+	       RTMP_ERR_LIMIT, "limit: NAL of max_au - 3 bytes");
 	is_int(annexb_framer_flush(&f, &au), 1, "limit: pending unit kept");
 	is_int(au.len, 4 + sizeof(n_p1), "limit: pending unit intact");
 	f.max_au = 3;
 	is_int(annexb_framer_push(&f, n_eos, sizeof(n_eos), &au),
-	    RTMP_ERR_LIMIT, "limit: max_au 3 holds no NAL");
+	       RTMP_ERR_LIMIT, "limit: max_au 3 holds no NAL");
 	annexb_framer_free(&f);
 
 	/* Parameter sets: ANNEXB_MAX_PS bytes kept, one more refused. */
@@ -510,14 +522,14 @@ test_framer_limits(void)
 	memset(big, 0x5a, sizeof(big));
 	big[0] = 0x68;
 	is_int(annexb_framer_push(&f, big, ANNEXB_MAX_PS, &au), 0,
-	    "limit: PPS of ANNEXB_MAX_PS bytes");
+	       "limit: PPS of ANNEXB_MAX_PS bytes");
 	is_int(f.pps_len, ANNEXB_MAX_PS, "limit: PPS kept");
 	is_int(annexb_framer_push(&f, big, ANNEXB_MAX_PS + 1, &au),
-	    RTMP_ERR_LIMIT, "limit: PPS of ANNEXB_MAX_PS + 1 bytes");
+	       RTMP_ERR_LIMIT, "limit: PPS of ANNEXB_MAX_PS + 1 bytes");
 	is_int(f.pps_len, ANNEXB_MAX_PS, "limit: previous PPS still kept");
 	big[0] = 0x67;
 	is_int(annexb_framer_push(&f, big, ANNEXB_MAX_PS + 1, &au),
-	    RTMP_ERR_LIMIT, "limit: SPS of ANNEXB_MAX_PS + 1 bytes");
+	       RTMP_ERR_LIMIT, "limit: SPS of ANNEXB_MAX_PS + 1 bytes");
 	is_int(f.sps_len, 0, "limit: oversized SPS not kept");
 	annexb_framer_free(&f);
 }
@@ -531,21 +543,21 @@ test_framer_malformed(void)
 	static const uint8_t sps_cut[] = {0x67, 0x4d, 0x40};
 	static const uint8_t slice_hdr_only[] = {0x41};
 	static const uint8_t junk[][3] = {
-		{0x00, 0x11, 0x22}, {0x0d, 0x11, 0x22}, {0x15, 0x11, 0x22},
-		{0x18, 0x11, 0x22}, {0x1f, 0x11, 0x22}, {0x0b, 0x11, 0x22},
+	    {0x00, 0x11, 0x22}, {0x0d, 0x11, 0x22}, {0x15, 0x11, 0x22},
+	    {0x18, 0x11, 0x22}, {0x1f, 0x11, 0x22}, {0x0b, 0x11, 0x22},
 	};
 	size_t i;
 	int r, all = 1;
 
 	annexb_framer_init(&f);
-	is_int(annexb_framer_push(&f, sps_hdr_only, 1, &au),
-	    RTMP_ERR_MALFORMED, "malformed: SPS with only a NAL header");
+	is_int(annexb_framer_push(&f, sps_hdr_only, 1, &au), RTMP_ERR_MALFORMED,
+	       "malformed: SPS with only a NAL header");
 	is_int(annexb_framer_push(&f, sps_cut, sizeof(sps_cut), &au),
-	    RTMP_ERR_MALFORMED, "malformed: SPS cut after level_idc");
+	       RTMP_ERR_MALFORMED, "malformed: SPS cut after level_idc");
 	is_int(f.sps_len, 0, "malformed: bad SPS not kept");
 	ok(!f.sps_ok, "malformed: no SPS facts");
 	is_int(annexb_framer_push(&f, slice_hdr_only, 1, &au),
-	    RTMP_ERR_MALFORMED, "malformed: slice with only a NAL header");
+	       RTMP_ERR_MALFORMED, "malformed: slice with only a NAL header");
 
 	/* Adversarial case 39: garbage NAL types, no SPS, no slices. */
 	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
@@ -555,18 +567,18 @@ test_framer_malformed(void)
 	}
 	ok(all, "garbage NAL types are carried, not errors");
 	is_int(annexb_framer_flush(&f, &au), 0,
-	    "garbage NAL types without a slice make no unit");
+	       "garbage NAL types without a slice make no unit");
 	/* Slices without any SPS still frame. */
 	is_int(annexb_framer_push(&f, n_p1, sizeof(n_p1), &au), 0,
-	    "no SPS: slice");
+	       "no SPS: slice");
 	is_int(annexb_framer_push(&f, junk[2], 3, &au), 0,
-	    "no SPS: garbage type after a slice stays in the unit");
+	       "no SPS: garbage type after a slice stays in the unit");
 	is_int(annexb_framer_push(&f, n_p2, sizeof(n_p2), &au), 1,
-	    "no SPS: next picture closes the unit");
+	       "no SPS: next picture closes the unit");
 	is_int(au.nals, 2, "no SPS: unit holds slice and garbage NAL");
 	is_int(f.sps_len, 0, "no SPS: none recorded");
 	is_int(annexb_framer_push(&f, NULL, 0, &au), 0,
-	    "empty NAL (end padding) is ignored");
+	       "empty NAL (end padding) is ignored");
 	annexb_framer_free(&f);
 }
 
@@ -604,10 +616,10 @@ test_fixture(void)
 		enum walk_mode mode;
 		const char *name;
 	} modes[] = {
-		{WALK_WHOLE, "whole file"},
-		{WALK_BYTE, "1-byte growing window"},
-		{WALK_RANDOM, "random read sizes"},
-		{WALK_SPLIT, "split in the middle"},
+	    {WALK_WHOLE, "whole file"},
+	    {WALK_BYTE, "1-byte growing window"},
+	    {WALK_RANDOM, "random read sizes"},
+	    {WALK_SPLIT, "split in the middle"},
 	};
 	struct annexb_framer f;
 	struct sink ref, s;
@@ -624,37 +636,39 @@ test_fixture(void)
 		s.gop = SAMPLE_GOP;
 		annexb_framer_init(&f);
 		is_int(walk(file, size, modes[i].mode, size / 2, &f, &s), 0,
-		    "sample.h264 %s: no error", m);
-		is_int(s.units, SAMPLE_UNITS, "sample.h264 %s: access units", m);
+		       "sample.h264 %s: no error", m);
+		is_int(s.units, SAMPLE_UNITS, "sample.h264 %s: access units",
+		       m);
 		is_int(s.keyframes, SAMPLE_UNITS / SAMPLE_GOP,
-		    "sample.h264 %s: keyframes", m);
+		       "sample.h264 %s: keyframes", m);
 		ok(s.gop_ok, "sample.h264 %s: keyframe every %d units", m,
-		    SAMPLE_GOP);
-		ok(s.avcc_ok, "sample.h264 %s: AVCC lengths tile every unit", m);
+		   SAMPLE_GOP);
+		ok(s.avcc_ok, "sample.h264 %s: AVCC lengths tile every unit",
+		   m);
 		is_int(s.first_nals, 4,
-		    "sample.h264 %s: first unit is SEI SPS PPS IDR", m);
+		       "sample.h264 %s: first unit is SEI SPS PPS IDR", m);
 		ok(f.sps_len == sizeof(sample_sps) &&
 		       memcmp(f.sps, sample_sps, sizeof(sample_sps)) == 0,
-		    "sample.h264 %s: SPS equals sample.flv's", m);
+		   "sample.h264 %s: SPS equals sample.flv's", m);
 		ok(f.pps_len == sizeof(sample_pps) &&
 		       memcmp(f.pps, sample_pps, sizeof(sample_pps)) == 0,
-		    "sample.h264 %s: PPS equals sample.flv's", m);
+		   "sample.h264 %s: PPS equals sample.flv's", m);
 		ok(f.sps_ok && f.sps_info.width == 320 &&
 		       f.sps_info.height == 240,
-		    "sample.h264 %s: SPS says 320x240", m);
+		   "sample.h264 %s: SPS says 320x240", m);
 		ok(h264_sps_fps(&f.sps_info) > 24.99 &&
 		       h264_sps_fps(&f.sps_info) < 25.01,
-		    "sample.h264 %s: SPS says 25 fps", m);
+		   "sample.h264 %s: SPS says 25 fps", m);
 		if (i == 0)
 			ref = s;
 		else {
 			ok(s.len == ref.len && memcmp(s.b, ref.b, ref.len) == 0,
-			    "sample.h264 %s: same units as the whole file", m);
+			   "sample.h264 %s: same units as the whole file", m);
 			free(s.b);
 		}
 		annexb_framer_free(&f);
 	}
-	/* 250 slices, SEI, 5 SPS, 5 PPS, each with a 4-byte length. */
+	/* 250 slices, one SEI, and SPS + PPS before each of the 5 IDRs. */
 	is_int(ref.nals_in, SAMPLE_UNITS + 1 + 5 + 5, "sample.h264: NAL count");
 	free(ref.b);
 	free(file);
