@@ -13,6 +13,10 @@
 /* What sess_accept_connect announces, like nginx-rtmp and every FMS clone. */
 #define SESS_FMS_VER "FMS/3,0,1,123"
 
+/* What an empty message's payload points at, so callers may do arithmetic
+ * on it (the reader has no buffer for a zero-length message). */
+static const uint8_t sess_empty[1];
+
 /* Room for the fixed part of an onStatus body around its three strings. */
 #define SESS_STATUS_OVERHEAD 128
 
@@ -157,7 +161,8 @@ const uint8_t *
 sess_output(const struct sess *s, size_t *len)
 {
 	*len = s->out_len - s->out_off;
-	return s->out + s->out_off;
+	/* Never NULL, even before the first allocation. */
+	return s->out != NULL ? s->out + s->out_off : sess_empty;
 }
 
 void
@@ -184,6 +189,9 @@ sess_send(struct sess *s, const struct rtmp_msg_hdr *h, const uint8_t *payload)
 
 	if (s->dead)
 		return s->dead;
+	/* The message length field is 24 bits (RTMP 1.0 5.3.1.2.1). */
+	if (h->length > 0xFFFFFF)
+		return RTMP_ERR_LIMIT;
 	/* Every payload byte goes out, so this refuses before allocating. */
 	if (!sess_fits(s, h->length))
 		return RTMP_ERR_LIMIT;
@@ -321,7 +329,7 @@ int
 sess_send_data(struct sess *s, uint32_t stream_id, uint32_t timestamp,
 	       const uint8_t *body, size_t len)
 {
-	/* csid 5 for data as nginx-rtmp does (onMetaData, |RtmpSampleAccess). */
+	/* csid 5 for data, as nginx-rtmp (onMetaData, |RtmpSampleAccess). */
 	struct rtmp_msg_hdr h = {
 	    .csid = RTMP_CSID_DATA,
 	    .timestamp = timestamp,
@@ -415,7 +423,7 @@ sess_on_control(struct sess *s, const struct chunk_msg *m,
 	ev->type = SESS_EV_CONTROL;
 	switch (m->h.type) {
 	case RTMP_MSG_SET_CHUNK_SIZE:
-		/* Already applied by the reader; decoded again for the event. */
+		/* Applied by the reader already; decoded for the event. */
 		return rtmp_parse_set_chunk_size(p, len, &ev->value);
 	case RTMP_MSG_ABORT:
 		return rtmp_parse_u32_payload(p, len, &ev->value);
@@ -488,7 +496,7 @@ sess_on_message(struct sess *s, const struct chunk_msg *m,
 		struct sess_event *ev)
 {
 	ev->h = m->h;
-	ev->payload = m->payload;
+	ev->payload = m->payload != NULL ? m->payload : sess_empty;
 	ev->len = m->h.length;
 	switch (m->h.type) {
 	case RTMP_MSG_SET_CHUNK_SIZE:
@@ -566,15 +574,17 @@ sess_feed(struct sess *s, const uint8_t *p, size_t len, struct sess_event *ev)
 		if (n < 0)
 			return sess_fail(s, (int)n);
 		used += (size_t)n;
-		if ((rc = sess_maybe_ack(s)) != RTMP_OK)
+		if (m.ready && (rc = sess_on_message(s, &m, ev)) != RTMP_OK) {
+			ev->type = SESS_EV_NONE;
 			return sess_fail(s, rc);
-		if (m.ready) {
-			if ((rc = sess_on_message(s, &m, ev)) != RTMP_OK) {
-				ev->type = SESS_EV_NONE;
-				return sess_fail(s, rc);
-			}
-			break;
 		}
+		/* After the message: a new Window Ack Size counts at once. */
+		if ((rc = sess_maybe_ack(s)) != RTMP_OK) {
+			ev->type = SESS_EV_NONE;
+			return sess_fail(s, rc);
+		}
+		if (m.ready)
+			break;
 		/* A reader that neither consumes nor completes would spin. */
 		if (n == 0)
 			return sess_fail(s, RTMP_ERR_MALFORMED);

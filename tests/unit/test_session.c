@@ -429,7 +429,7 @@ test_stream_and_media(size_t split, const char *sp)
 	is_int(lg_b.r[1].value, 1000, "%s: SCS 1000", sp);
 	for (i = 0, base = 2; i < 6; i++) {
 		if (i == 3) {
-			is_int(lg_b.r[base].value, 77, "%s: SCS 77", sp);
+			is_int(lg_b.r[base + i].value, 77, "%s: SCS 77", sp);
 			base++;
 		}
 		fill(big, sizeof(big), (unsigned)i);
@@ -586,17 +586,46 @@ test_acks(size_t split, const char *sp)
 	is_int(lg_b.err, 0, "%s: server clean", sp);
 }
 
+/* 5.4.5: a Window Ack Size answers Set Peer Bandwidth only on a change. */
+static void
+test_peer_bw(size_t split, const char *sp)
+{
+	size_t n;
+	long i;
+
+	log_reset(&lg_a);
+	log_reset(&lg_b);
+	is_int(sess_send_peer_bw(&sv, 5000000, RTMP_BW_HARD), RTMP_OK,
+	       "%s: same bandwidth again", sp);
+	pump(&sv, &cl, split, &lg_a);
+	is_int(lg_a.n, 1, "%s: client saw it", sp);
+	is_int(lg_a.r[0].limit_type, RTMP_BW_HARD, "%s: hard limit", sp);
+	sess_output(&cl, &n);
+	is_int(n, 0, "%s: no answer when the window is unchanged", sp);
+	is_int(sess_send_peer_bw(&sv, 100000, RTMP_BW_SOFT), RTMP_OK,
+	       "%s: new bandwidth", sp);
+	pump(&sv, &cl, split, &lg_a);
+	sess_output(&cl, &n);
+	ok(n > 0, "%s: answered", sp);
+	pump(&cl, &sv, split, &lg_b);
+	i = find_ctl(&lg_b, 0, RTMP_MSG_WINDOW_ACK_SIZE);
+	ok(i >= 0 && lg_b.r[i].value == 100000,
+	   "%s: answer is Window Ack Size 100000", sp);
+	is_int(cl.our_window, 100000, "%s: client remembers it", sp);
+}
+
 static void
 test_pair(size_t split, const char *sp)
 {
 	test_handshake_and_connect(split, sp);
 	test_stream_and_media(split, sp);
+	test_peer_bw(split, sp);
 	test_acks(split, sp);
 	sess_free(&cl);
 	sess_free(&sv);
 }
 
-/* ---- a recorded client stream, split at every offset --------------------- */
+/* ---- a recorded client stream, split at every offset ------------------ */
 
 static uint8_t *
 client_stream(size_t *len)
@@ -695,7 +724,7 @@ test_every_offset(void)
 	free(buf);
 }
 
-/* ---- limits and errors ---------------------------------------------------- */
+/* ---- limits and errors ------------------------------------------------ */
 
 /* A server past its handshake, without any output queued. */
 static void
@@ -772,6 +801,19 @@ test_output_limit(void)
 	h.length = 1019;
 	is_int(sess_send(&s, &h, pay), RTMP_ERR_LIMIT,
 	       "limit: payload alone over the bound");
+	sess_free(&s);
+
+	/* a bound above 16 MiB still cannot carry a 24-bit length overflow */
+	server_ready(&s, 32u << 20);
+	h.length = 0x1000000;
+	is_int(sess_send(&s, &h, pay), RTMP_ERR_LIMIT,
+	       "limit: message length past 24 bits");
+	is_int(sess_send_command(&s, 0, pay, 0x1000000), RTMP_ERR_LIMIT,
+	       "limit: command length past 24 bits");
+	is_int(sess_send_data(&s, 1, 0, pay, 0x1000000), RTMP_ERR_LIMIT,
+	       "limit: data length past 24 bits");
+	sess_output(&s, &n);
+	is_int(n, 0, "limit: none of them queued");
 	sess_free(&s);
 
 	/* the bound also stops the handshake reply: fatal and sticky */
@@ -857,6 +899,32 @@ test_errors(void)
 		sess_free(&s);
 	}
 
+	/* zero-length messages: media, data and others are events with a
+	 * usable payload pointer; commands and control are malformed */
+	for (i = 0; i < 24; i++) {
+		uint8_t z[12] = {0x03, 0,	   0, 0, 0, 0,
+				 0,    (uint8_t)i, 0, 0, 0, 0};
+		int want_ev;
+
+		server_ready(&s, 0);
+		r = feed_hex(&s, z, sizeof(z), &ev);
+		want_ev = i == 8    ? SESS_EV_AUDIO
+			  : i == 9  ? SESS_EV_VIDEO
+			  : i == 18 ? SESS_EV_DATA
+				    : SESS_EV_OTHER;
+		if ((i >= 1 && i <= 6) || i == 17 || i == 20) {
+			is_int(r, RTMP_ERR_MALFORMED,
+			       "error: zero-length type %zu malformed", i);
+		} else {
+			is_int(r, sizeof(z), "error: zero-length type %zu", i);
+			is_int(ev.type, want_ev,
+			       "error: zero-length type %zu event", i);
+			ok(ev.payload != NULL && ev.len == 0,
+			   "error: zero-length type %zu payload", i);
+		}
+		sess_free(&s);
+	}
+
 	server_ready(&s, 0);
 	r = feed_hex(&s, amf3_data, sizeof(amf3_data), &ev);
 	is_int(r, sizeof(amf3_data), "error: AMF3 data body consumed");
@@ -874,8 +942,11 @@ test_errors(void)
 
 		p = amf0_put_cstr(msg, msg + sizeof(msg), "deep");
 		p = amf0_put_number(p, msg + sizeof(msg), 1);
-		for (d = 0; d < i; d++)
+		for (d = 0; d < i; d++) {
 			p = amf0_put_object_begin(p, msg + sizeof(msg));
+			if (d + 1 < i)
+				p = amf0_put_key(p, msg + sizeof(msg), "a");
+		}
 		for (d = 0; d < i; d++)
 			p = amf0_put_object_end(p, msg + sizeof(msg));
 		h.length = (uint32_t)(p - msg);
@@ -986,7 +1057,7 @@ test_note_sent(void)
 	sess_free(&c);
 }
 
-/* ---- captured traffic ----------------------------------------------------- */
+/* ---- captured traffic ------------------------------------------------- */
 
 static uint8_t *
 slurp(const char *path, size_t *len)
@@ -1019,7 +1090,7 @@ replay(const char *file, enum sess_role role, struct evlog *lg)
 	struct sess_config cfg = {.role = role};
 	struct sess s;
 	uint8_t *buf;
-	size_t len, i;
+	size_t len = 0, i;
 	uint32_t sig = 0;
 	char path[512];
 
