@@ -67,8 +67,8 @@ uint8_t *flv_tag_put(uint8_t *p, uint8_t *end, uint8_t type,
  *                   the reader has already moved past it where it can.
  *   FLV_EV_RESYNC   ev.skipped bytes were skipped to reach ev.offset, the
  *                   next plausible tag header (type 8/9/18, stream id 0,
- *                   size within max_tag_size, its PreviousTagSize agreeing
- *                   when visible).
+ *                   size within max_tag_size, its PreviousTagSize agreeing;
+ *                   a candidate running past the end of input is not taken).
  *
  * flv_reader_next returns bytes consumed (an event happened) or NEED_MORE
  * (nothing consumed: give it at least the bytes it asks for in *want, which
@@ -78,6 +78,14 @@ uint8_t *flv_tag_put(uint8_t *p, uint8_t *end, uint8_t type,
  * FLV_PROB_TRAILING, each consuming the rest; once nothing is left it
  * returns 0 with ev->type FLV_EV_NONE.
  * Offsets are 64-bit; memory is constant (the reader holds no data).
+ *
+ * Warnings about a tag or the file header consume no bytes and come just
+ * before the FLV_EV_TAG / FLV_EV_HEADER they concern. When a PreviousTagSize
+ * is wrong the reader also looks at the next tag header (want = 11 + size +
+ * 4 + 11) to choose between going on and resynchronising, and while
+ * resynchronising it decides candidates FLV_RESYNC_WINDOW bytes at a time,
+ * so *want never exceeds max_tag_size + FLV_READER_LOOKAHEAD. The events do
+ * not depend on how the input is split between calls.
  */
 enum flv_ev_type {
 	FLV_EV_NONE,
@@ -91,7 +99,8 @@ enum flv_problem {
 	FLV_PROB_NONE,
 	FLV_PROB_BAD_SIGNATURE,	   /* not "FLV" */
 	FLV_PROB_BAD_VERSION,	   /* version != 1 (a warning) */
-	FLV_PROB_BAD_HEADER_SIZE,  /* data offset < 9 */
+	FLV_PROB_BAD_HEADER_SIZE,  /* data offset < 9 or > 9 + max_tag_size
+				      (9 is assumed) */
 	FLV_PROB_PREV_SIZE,	   /* PreviousTagSize != 11 + DataSize */
 	FLV_PROB_BAD_TAG_TYPE,	   /* not 8, 9 or 18 */
 	FLV_PROB_TAG_TOO_BIG,	   /* DataSize > max_tag_size */
@@ -100,7 +109,15 @@ enum flv_problem {
 	FLV_PROB_ENCRYPTED,	   /* filter bit set (a warning) */
 	FLV_PROB_TRUNCATED,	   /* input ended inside a tag */
 	FLV_PROB_TRAILING,	   /* input ended inside a PreviousTagSize */
+	FLV_PROB_GARBAGE,	   /* resynchronising: no plausible tag starts
+				      in the FLV_RESYNC_WINDOW bytes at
+				      ev.offset (or up to the end of input) */
 };
+
+/* Bytes of candidate positions decided per event while resynchronising. */
+#define FLV_RESYNC_WINDOW 65536
+#define FLV_READER_LOOKAHEAD                                                   \
+	(FLV_RESYNC_WINDOW + FLV_TAG_HEADER_SIZE + FLV_PREV_TAG_SIZE)
 
 struct flv_event {
 	enum flv_ev_type type;
@@ -121,7 +138,8 @@ struct flv_reader {
 	uint32_t max_tag_size; /* 0 = FLV_READER_MAX_TAG_DEFAULT */
 	uint32_t last_tag_size;
 	int resyncing;
-	uint64_t skipped;
+	uint64_t skipped;      /* since resynchronisation began */
+	uint32_t scanned;      /* private: resync candidates already rejected */
 };
 
 void flv_reader_init(struct flv_reader *r);
@@ -146,6 +164,9 @@ enum flv_video_codec {
 	FLV_CODEC_VP6A = 5,
 	FLV_CODEC_SCREEN2 = 6,
 	FLV_CODEC_AVC = 7,
+	/* Not in FLV 10.1: HEVC with the AVC packet layout, as written by
+	 * SRS, nginx-http-flv and the Chinese CDN builds of ffmpeg/OBS. */
+	FLV_CODEC_HEVC_LEGACY = 12,
 };
 
 /* Enhanced RTMP VideoPacketType / AudioPacketType. */
@@ -180,7 +201,8 @@ struct flv_video_info {
 	uint8_t frame_type;  /* enum flv_video_frame */
 	uint8_t codec_id;    /* legacy CodecID, 0 when enhanced */
 	uint32_t fourcc;     /* enhanced FourCC, FLV_FOURCC('a','v','c','1')
-				for legacy AVC, 0 for other legacy codecs */
+				for legacy AVC ('hvc1' for legacy id 12), 0
+				for other legacy codecs */
 	uint8_t packet_type; /* AVCPacketType (legacy) or VideoPacketType
 				after ModEx/Multitrack are unwrapped */
 	int32_t cts;	     /* composition time offset, ms */
@@ -191,6 +213,7 @@ struct flv_video_info {
 	int is_seq_header;   /* AVC type 0 / SequenceStart / MPEG2TS start */
 	int is_seq_end;
 	int is_command;	     /* frame type 5 (video info/command frame) */
+	uint8_t command;     /* its VideoCommand byte */
 	size_t hdr_len;	     /* offset of the codec payload (first track) */
 	size_t payload_len;  /* its length */
 };
