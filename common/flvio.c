@@ -3,82 +3,171 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "flvio.h"
 
 int
 flv_src_open(struct flv_src *s, const char *path, uint32_t max_tag_size)
 {
-	int fd;
+	struct stat st;
+	int is_stdin = strcmp(path, "-") == 0;
 
 	memset(s, 0, sizeof(*s));
-	flv_reader_init(&s->rd);
-	if (max_tag_size)
-		s->rd.max_tag_size = max_tag_size;
-	if (strcmp(path, "-") == 0) {
-		s->name = "stdin";
-		fd = dup(STDIN_FILENO);
-	} else {
-		s->name = path;
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	if (fd < 0) {
+	s->name = is_stdin ? "stdin" : path;
+	s->fd = is_stdin ? dup(STDIN_FILENO)
+			 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (s->fd < 0) {
 		snprintf(s->err, sizeof(s->err), "%s: %s", s->name,
 			 strerror(errno));
 		return -1;
 	}
-	s->gz = gzdopen(fd, "rb");
-	if (s->gz == NULL) {
-		close(fd);
-		snprintf(s->err, sizeof(s->err), "%s: cannot open", s->name);
-		return -1;
+	if (fstat(s->fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(s->err, sizeof(s->err), "%s: is a directory",
+				 s->name);
+			close(s->fd);
+			s->fd = -1;
+			return -1;
+		}
+		if (S_ISREG(st.st_mode))
+			s->size = (uint64_t)st.st_size;
 	}
-	gzbuffer(s->gz, FLV_SRC_READ_SIZE);
+	flv_reader_init(&s->rd);
+	if (max_tag_size)
+		s->rd.max_tag_size = max_tag_size;
 	return 0;
 }
 
-/* Make room for at least want unread bytes and read until they are there
- * or the input ends. */
 static int
-fill(struct flv_src *s, size_t want)
+read_some(struct flv_src *in, uint8_t *p, size_t room, size_t *got)
 {
-	if (s->off > 0 && (s->off + want > s->cap || s->len == 0)) {
-		memmove(s->buf, s->buf + s->off, s->len);
-		s->off = 0;
+	ssize_t n;
+
+	do
+		n = read(in->fd, p, room);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		snprintf(in->err, sizeof(in->err), "%s: read error: %s",
+			 in->name, strerror(errno));
+		return -1;
 	}
-	if (want + FLV_SRC_READ_SIZE > s->cap) {
+	*got = (size_t)n;
+	in->raw_bytes += (uint64_t)n;
+	return 0;
+}
+
+/* One inflate step: at least some output, or input exhausted. */
+static int
+gz_step(struct flv_src *in)
+{
+	int zrc;
+
+	if (in->zs.avail_in == 0) {
+		size_t got;
+
+		if (read_some(in, in->zin, FLV_SRC_READ_SIZE, &got) < 0)
+			return -1;
+		if (got == 0) {
+			if (!in->zdone) {
+				snprintf(in->err, sizeof(in->err),
+					 "%s: gzip stream ends early",
+					 in->name);
+				in->bad_data = 1;
+			}
+			in->eof = 1;
+			return in->zdone ? 0 : -1;
+		}
+		in->zs.next_in = in->zin;
+		in->zs.avail_in = (uInt)got;
+	}
+	if (in->zdone) {
+		/* Another gzip member follows (as gzip -c a b > c makes). */
+		if (inflateReset(&in->zs) != Z_OK)
+			goto bad;
+		in->zdone = 0;
+	}
+	in->zs.next_out = in->buf + in->len;
+	in->zs.avail_out = (uInt)(in->cap - in->len);
+	zrc = inflate(&in->zs, Z_NO_FLUSH);
+	in->len = in->cap - in->zs.avail_out;
+	if (zrc == Z_STREAM_END) {
+		in->zdone = 1;
+		return 0;
+	}
+	if (zrc == Z_OK || zrc == Z_BUF_ERROR)
+		return 0;
+bad:
+	in->bad_data = 1;
+	snprintf(in->err, sizeof(in->err), "%s: gzip data error: %s", in->name,
+		 in->zs.msg ? in->zs.msg : "corrupt");
+	return -1;
+}
+
+/* Make want bytes available, blocking only until they are there. */
+static int
+fill(struct flv_src *in, size_t want)
+{
+	if (in->off > 0) {
+		memmove(in->buf, in->buf + in->off, in->len);
+		in->off = 0;
+	}
+	if (want + FLV_SRC_READ_SIZE > in->cap) {
 		size_t ncap = want + FLV_SRC_READ_SIZE;
-		uint8_t *nb = realloc(s->buf, ncap);
+		uint8_t *nb = realloc(in->buf, ncap);
 
 		if (nb == NULL) {
-			snprintf(s->err, sizeof(s->err), "%s: out of memory",
-				 s->name);
+			snprintf(in->err, sizeof(in->err), "%s: out of memory",
+				 in->name);
 			return -1;
 		}
-		s->buf = nb;
-		s->cap = ncap;
+		in->buf = nb;
+		in->cap = ncap;
 	}
-	while (s->len < want && !s->eof) {
-		size_t room = s->cap - s->off - s->len;
-		int n = gzread(s->gz, s->buf + s->off + s->len,
-			       room > (1u << 30) ? 1u << 30 : (unsigned)room);
+	if (!in->sniffed && !in->gz) {
+		/* Sniff the gzip magic (RFC 1952 2.3.1) on the first read. */
+		while (in->len < 2 && !in->eof) {
+			size_t got;
 
-		if (n < 0) {
-			int zerr;
-			const char *msg = gzerror(s->gz, &zerr);
+			if (read_some(in, in->buf + in->len, in->cap - in->len,
+				      &got) < 0)
+				return -1;
+			if (got == 0)
+				in->eof = 1;
+			in->len += got;
+		}
+		in->sniffed = 1;
+		if (in->len >= 2 && in->buf[0] == 0x1f && in->buf[1] == 0x8b) {
+			in->zin = malloc(FLV_SRC_READ_SIZE);
+			if (in->zin == NULL ||
+			    inflateInit2(&in->zs, 15 + 16) != Z_OK) {
+				snprintf(in->err, sizeof(in->err),
+					 "%s: cannot start gzip decoder",
+					 in->name);
+				return -1;
+			}
+			memcpy(in->zin, in->buf, in->len);
+			in->zs.next_in = in->zin;
+			in->zs.avail_in = (uInt)in->len;
+			in->len = 0;
+			in->gz = 1;
+		}
+	}
+	while (in->len < want && !in->eof) {
+		if (in->gz) {
+			if (gz_step(in) < 0)
+				return -1;
+		} else {
+			size_t got;
 
-			snprintf(s->err, sizeof(s->err), "%s: read error: %s",
-				 s->name,
-				 zerr == Z_ERRNO ? strerror(errno) : msg);
-			return -1;
+			if (read_some(in, in->buf + in->len, in->cap - in->len,
+				      &got) < 0)
+				return -1;
+			if (got == 0)
+				in->eof = 1;
+			in->len += got;
 		}
-		if (n == 0) {
-			s->eof = 1;
-			break;
-		}
-		s->len += (size_t)n;
 	}
 	return 0;
 }
@@ -102,6 +191,7 @@ flv_src_next(struct flv_src *s, struct flv_event *ev)
 		if (n != RTMP_ERR_NEED_MORE) {
 			snprintf(s->err, sizeof(s->err), "%s: %s", s->name,
 				 rtmp_strerror((int)n));
+			s->bad_data = 1;
 			return -1;
 		}
 		if (s->eof)
@@ -113,11 +203,21 @@ flv_src_next(struct flv_src *s, struct flv_event *ev)
 	}
 }
 
+uint64_t
+flv_src_offset(const struct flv_src *s)
+{
+	return s->rd.offset;
+}
+
 void
 flv_src_close(struct flv_src *s)
 {
+	if (s->fd >= 0)
+		close(s->fd);
 	if (s->gz)
-		gzclose(s->gz);
+		inflateEnd(&s->zs);
+	free(s->zin);
 	free(s->buf);
 	memset(s, 0, sizeof(*s));
+	s->fd = -1;
 }
