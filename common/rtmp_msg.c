@@ -620,3 +620,28 @@ rtmp_build_setdataframe_prefix(uint8_t *p, uint8_t *end)
 {
 	return amf0_put_cstr(p, end, "@setDataFrame");
 }
+
+int
+rtmp_aggregate_next(const uint8_t *p, size_t len, size_t *off,
+		    struct rtmp_msg_hdr *h, const uint8_t **payload)
+{
+	size_t o = *off, size;
+
+	if (o == len)
+		return 0;
+	if (o > len || len - o < 11)
+		return RTMP_ERR_MALFORMED;
+	size = rd_be24(p + o + 1);
+	if (len - o - 11 < size || len - o - 11 - size < 4)
+		return RTMP_ERR_MALFORMED;
+	if (rd_be32(p + o + 11 + size) != 11 + size)
+		return RTMP_ERR_MALFORMED;
+	memset(h, 0, sizeof(*h));
+	h->type = p[o];
+	h->length = (uint32_t)size;
+	h->timestamp = rd_be24(p + o + 4) | (uint32_t)p[o + 7] << 24;
+	h->stream_id = rd_be24(p + o + 8);
+	*payload = p + o + 11;
+	*off = o + 11 + size + 4;
+	return 1;
+}

@@ -7,6 +7,7 @@
 #define RTMP_MSG_H
 
 #include "amf0.h"
+#include "chunk.h"
 #include "rtmp_err.h"
 
 enum rtmp_msg_type {
@@ -40,9 +41,9 @@ enum rtmp_uc_event {
 /* Chunk stream ids conventionally used (ffmpeg/nginx-rtmp). */
 #define RTMP_CSID_CONTROL 2
 #define RTMP_CSID_COMMAND 3
-#define RTMP_CSID_AUDIO 4
-#define RTMP_CSID_DATA 5
-#define RTMP_CSID_VIDEO 6
+#define RTMP_CSID_AUDIO	  4
+#define RTMP_CSID_DATA	  5
+#define RTMP_CSID_VIDEO	  6
 
 enum rtmp_bw_limit {
 	RTMP_BW_HARD = 0,
@@ -67,9 +68,9 @@ int rtmp_parse_u32_payload(const uint8_t *p, size_t len, uint32_t *v);
 int rtmp_parse_set_chunk_size(const uint8_t *p, size_t len, uint32_t *size);
 
 uint8_t *rtmp_put_peer_bw(uint8_t *p, uint8_t *end, uint32_t window,
-    uint8_t limit_type);
+			  uint8_t limit_type);
 int rtmp_parse_peer_bw(const uint8_t *p, size_t len, uint32_t *window,
-    uint8_t *limit_type);
+		       uint8_t *limit_type);
 
 struct rtmp_user_control {
 	uint16_t event;
@@ -79,11 +80,11 @@ struct rtmp_user_control {
 };
 
 uint8_t *rtmp_put_user_control(uint8_t *p, uint8_t *end,
-    const struct rtmp_user_control *uc);
+			       const struct rtmp_user_control *uc);
 /* Unknown events are decoded with just the event code; too short is
  * MALFORMED. */
 int rtmp_parse_user_control(const uint8_t *p, size_t len,
-    struct rtmp_user_control *uc);
+			    struct rtmp_user_control *uc);
 
 /* ---- commands -------------------------------------------------------- */
 
@@ -113,12 +114,12 @@ struct rtmp_cmd {
  * (doc->n = 0) first. The body is a whole message, so a value cut short is
  * MALFORMED rather than NEED_MORE. Returns RTMP_OK or a negative code.
  */
-int rtmp_cmd_parse(const uint8_t *p, size_t len, int amf3,
-    struct amf0_doc *doc, struct rtmp_cmd *cmd);
+int rtmp_cmd_parse(const uint8_t *p, size_t len, int amf3, struct amf0_doc *doc,
+		   struct rtmp_cmd *cmd);
 
 /* Argument k as a string / number (1 on success). */
 int rtmp_cmd_arg_string(const struct rtmp_cmd *cmd, unsigned k,
-    struct rtmp_str *out);
+			struct rtmp_str *out);
 int rtmp_cmd_arg_number(const struct rtmp_cmd *cmd, unsigned k, double *out);
 
 /* What a client puts in connect's command object. NULL/negative = omit. */
@@ -128,13 +129,13 @@ struct rtmp_connect_props {
 	const char *flashver;
 	const char *swfurl;
 	const char *tcurl;
-	int fpad;		/* -1 omit, 0/1 */
-	double capabilities;	/* <0 omit */
-	double audio_codecs;	/* <0 omit */
-	double video_codecs;	/* <0 omit */
-	double video_function;	/* <0 omit */
+	int fpad;	       /* -1 omit, 0/1 */
+	double capabilities;   /* <0 omit */
+	double audio_codecs;   /* <0 omit */
+	double video_codecs;   /* <0 omit */
+	double video_function; /* <0 omit */
 	const char *pageurl;
-	double object_encoding; /* <0 omit */
+	double object_encoding;		/* <0 omit */
 	const char *const *fourcc_list; /* Enhanced RTMP "fourCcList" */
 	size_t nfourcc;
 	/* Extra name=value properties; values that parse fully as numbers are
@@ -145,38 +146,40 @@ struct rtmp_connect_props {
 
 /* Client commands. All return the new p (encoder contract). */
 uint8_t *rtmp_build_connect(uint8_t *p, uint8_t *end, double txid,
-    const struct rtmp_connect_props *props);
+			    const struct rtmp_connect_props *props);
 /* name txid null [arg]: createStream (arg NULL), releaseStream, FCPublish,
  * FCUnpublish, getStreamLength, closeStream... */
 uint8_t *rtmp_build_call(uint8_t *p, uint8_t *end, const char *name,
-    double txid, const char *string_arg);
+			 double txid, const char *string_arg);
 uint8_t *rtmp_build_delete_stream(uint8_t *p, uint8_t *end, double txid,
-    double stream_id);
+				  double stream_id);
 uint8_t *rtmp_build_publish(uint8_t *p, uint8_t *end, double txid,
-    const char *name, const char *type);
+			    const char *name, const char *type);
 /* play(name, start, duration, reset): start -2 live-or-recorded, -1000 in
  * ffmpeg's live mode; duration < -1.5 omits duration and reset. */
 uint8_t *rtmp_build_play(uint8_t *p, uint8_t *end, double txid,
-    const char *name, double start, double duration, int reset);
+			 const char *name, double start, double duration,
+			 int reset);
 
 /* Server answers. */
 /* _result(txid, {fmsVer, capabilities, mode}, {level status, code, description,
  * objectEncoding}) for connect. */
 uint8_t *rtmp_build_connect_result(uint8_t *p, uint8_t *end, double txid,
-    const char *fms_ver, double object_encoding);
+				   const char *fms_ver, double object_encoding);
 /* _error(txid, null, {level error, code, description}). */
 uint8_t *rtmp_build_error(uint8_t *p, uint8_t *end, double txid,
-    const char *code, const char *description);
+			  const char *code, const char *description);
 /* _result(txid, null, number) (createStream) or _result(txid, null) when
  * has_value is 0. */
-uint8_t *rtmp_build_result(uint8_t *p, uint8_t *end, double txid,
-    int has_value, double value);
+uint8_t *rtmp_build_result(uint8_t *p, uint8_t *end, double txid, int has_value,
+			   double value);
 /* onStatus(0, null, {level, code, description[, details]}). */
 uint8_t *rtmp_build_onstatus(uint8_t *p, uint8_t *end, const char *level,
-    const char *code, const char *description, const char *details);
+			     const char *code, const char *description,
+			     const char *details);
 /* onFCPublish / onFCUnpublish(0, null, {code, description}). */
 uint8_t *rtmp_build_onfc(uint8_t *p, uint8_t *end, const char *name,
-    const char *code, const char *description);
+			 const char *code, const char *description);
 /* |RtmpSampleAccess(false, false) data message body. */
 uint8_t *rtmp_build_sample_access(uint8_t *p, uint8_t *end);
 
@@ -196,7 +199,7 @@ struct rtmp_connect_info {
 };
 /* RTMP_OK, or MALFORMED when the command object is not an object. */
 int rtmp_cmd_connect_info(const struct rtmp_cmd *cmd,
-    struct rtmp_connect_info *ci);
+			  struct rtmp_connect_info *ci);
 
 /* ---- data messages --------------------------------------------------- */
 
@@ -212,5 +215,19 @@ int rtmp_data_setdataframe(const uint8_t *p, size_t len, size_t *off);
 int rtmp_data_name(const uint8_t *p, size_t len, struct rtmp_str *name);
 /* "@setDataFrame" string value, to prefix a body when publishing. */
 uint8_t *rtmp_build_setdataframe_prefix(uint8_t *p, uint8_t *end);
+
+/* ---- aggregate messages (type 22) ------------------------------------ */
+
+/*
+ * An aggregate's body is a sequence of FLV-style tags: type (1), size (3),
+ * timestamp (3 + 1 extended), stream id (3), data, back pointer (4).
+ * Iterate with *off starting at 0: each call fills *h (type, length and
+ * the tag's own timestamp) and *payload and advances *off. Returns 1 for a
+ * sub-message, 0 at the end, MALFORMED when a size runs past the body or
+ * the back pointer disagrees. The relay maps timestamps as FMS does:
+ * aggregate timestamp + (sub timestamp - first sub timestamp).
+ */
+int rtmp_aggregate_next(const uint8_t *p, size_t len, size_t *off,
+			struct rtmp_msg_hdr *h, const uint8_t **payload);
 
 #endif

@@ -491,6 +491,33 @@ on_data(struct client *c, const struct sess_event *ev)
 		stream_data(c->stream, ev->h.timestamp, ev->payload, ev->len);
 }
 
+/* Aggregates (FMS and some relays send them) are split into their audio,
+ * video and data messages, timed relative to the aggregate's timestamp. */
+static void
+on_aggregate(struct client *c, const struct sess_event *ev)
+{
+	struct rtmp_msg_hdr h;
+	const uint8_t *pl;
+	size_t off = 0;
+	uint32_t first = 0;
+	int r, n = 0;
+
+	while ((r = rtmp_aggregate_next(ev->payload, ev->len, &off, &h, &pl)) ==
+	       1) {
+		uint32_t ts;
+
+		if (n++ == 0)
+			first = h.timestamp;
+		ts = ev->h.timestamp + (h.timestamp - first);
+		if (h.type == RTMP_MSG_AUDIO || h.type == RTMP_MSG_VIDEO)
+			stream_media(c->stream, h.type, ts, pl, h.length);
+		else if (h.type == RTMP_MSG_DATA_AMF0)
+			stream_data(c->stream, ts, pl, h.length);
+	}
+	if (r < 0)
+		LOG_EV(LOG_DEBUG, "bad_aggregate", LKV_U("id", c->id));
+}
+
 static void
 conn_event(struct net_conn *nc, struct sess_event *ev, void *arg)
 {
@@ -517,6 +544,13 @@ conn_event(struct net_conn *nc, struct sess_event *ev, void *arg)
 		c->media_in++;
 		stream_media(c->stream, ev->h.type, ev->h.timestamp,
 			     ev->payload, ev->len);
+		break;
+	case SESS_EV_OTHER:
+		if (ev->h.type == RTMP_MSG_AGGREGATE &&
+		    c->role == ROLE_PUBLISHER && ev->h.stream_id == c->msid) {
+			c->media_in++;
+			on_aggregate(c, ev);
+		}
 		break;
 	default:
 		break;

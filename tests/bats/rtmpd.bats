@@ -250,6 +250,19 @@ source_md5() {
 	[ "$output" -eq 0 ]
 }
 
+@test "aggregate messages from a publisher reach players as separate messages" {
+	start_rtmpd
+	WATCH_SECONDS=5 python3 "$EVIL" 127.0.0.1 "$RTMPD_PORT" first-frame agg \
+		>"$BATS_TEST_TMPDIR/player.out" 3>&- &
+	local player=$!
+	BG_PIDS="$player"
+	sleep 0.5
+	python3 "$EVIL" 127.0.0.1 "$RTMPD_PORT" publish-aggregate agg
+	wait "$player"
+	cat "$BATS_TEST_TMPDIR/player.out"
+	grep -q "keyframe=1 metadata_first=0 avc_header_first=1" "$BATS_TEST_TMPDIR/player.out"
+}
+
 @test "hostile handshakes, chunks and AMF are refused while another stream keeps flowing" {
 	start_rtmpd --handshake-timeout 2s
 	WATCH_SECONDS=30 python3 "$EVIL" 127.0.0.1 "$RTMPD_PORT" players 1:control \

@@ -446,6 +446,26 @@ def c_first_frame(c, arg):
     raise SystemExit(1)
 
 
+def c_publish_aggregate(c, arg):
+    """Publish a stream whose media arrives only in aggregate messages: an
+    AVC sequence header and a keyframe in one, timestamps 1000 and 1040."""
+    c.handshake()
+    c.send(connect_cmd())
+    c.send(command("createStream", 2, amf_null()))
+    c.send(command("publish", 3, amf_null(), amf_str(arg), amf_str("live"), msid=1))
+    time.sleep(0.3)
+
+    def tag(typ, ts, data):
+        return (bytes([typ]) + len(data).to_bytes(3, "big") + (ts & 0xFFFFFF).to_bytes(3, "big")
+                + bytes([ts >> 24]) + b"\x00\x00\x00" + data + (11 + len(data)).to_bytes(4, "big"))
+
+    seq = b"\x17\x00\x00\x00\x00\x01\x42\xc0\x1e\xff\xe1\x00\x04\x67\x42\xc0\x1e\x01\x00\x02\x68\xce"
+    key = b"\x17\x01\x00\x00\x00\x00\x00\x00\x05\x65\x88\x84\x00\x33"
+    body = tag(9, 1000, seq) + tag(9, 1040, key)
+    c.send(chunks(6, 22, 1, body, ts=5000))
+    time.sleep(1)
+
+
 CASES = {
     "bad-version": c_bad_version, "truncated-c1": c_truncated_c1,
     "garbage": c_garbage, "first-chunk-type": c_first_chunk_type,
@@ -458,6 +478,7 @@ CASES = {
     "aggregate": c_aggregate, "slow": c_slow, "play-noread": c_play_noread,
     "publish-reset": c_publish_reset, "players": c_players,
     "first-frame": c_first_frame,
+    "publish-aggregate": c_publish_aggregate,
 }
 
 

@@ -928,6 +928,63 @@ test_data(void)
 	   "@setDataFrame prefix into 15 bytes: NULL");
 }
 
+/* Aggregate (type 22): two tags, timestamps with the extended byte, and a
+ * back pointer that must agree; every truncation is MALFORMED. */
+static void
+test_aggregate(void)
+{
+	static const uint8_t agg[] = {
+	    /* video, 2 bytes, ts 0x01000010, stream 0 */
+	    0x09, 0x00, 0x00, 0x02, 0x00, 0x00, 0x10, 0x01, 0x00, 0x00, 0x00,
+	    0x17, 0x01, 0x00, 0x00, 0x00, 0x0D,
+	    /* audio, 1 byte, ts 0x01000038 */
+	    0x08, 0x00, 0x00, 0x01, 0x00, 0x00, 0x38, 0x01, 0x00, 0x00, 0x00,
+	    0xAF, 0x00, 0x00, 0x00, 0x0C};
+	struct rtmp_msg_hdr h;
+	const uint8_t *pl = NULL;
+	uint8_t *buf = tap_dup(agg, sizeof(agg));
+	size_t off = 0, n;
+	int bad = 0;
+
+	is_int(rtmp_aggregate_next(buf, sizeof(agg), &off, &h, &pl), 1,
+	       "aggregate: first tag");
+	is_int(h.type, 9, "aggregate: first is video");
+	is_int(h.length, 2, "aggregate: first length");
+	is_int(h.timestamp, 0x01000010, "aggregate: extended timestamp byte");
+	ok(pl == buf + 11 && pl[0] == 0x17, "aggregate: first payload");
+	is_int(rtmp_aggregate_next(buf, sizeof(agg), &off, &h, &pl), 1,
+	       "aggregate: second tag");
+	is_int(h.type, 8, "aggregate: second is audio");
+	is_int(h.timestamp, 0x01000038, "aggregate: second timestamp");
+	is_int(rtmp_aggregate_next(buf, sizeof(agg), &off, &h, &pl), 0,
+	       "aggregate: end");
+	free(buf);
+	for (n = 1; n < sizeof(agg); n++) {
+		int r = 0;
+
+		buf = tap_dup(agg, n);
+		off = 0;
+		while ((r = rtmp_aggregate_next(buf, n, &off, &h, &pl)) == 1)
+			;
+		/* A cut at the tag boundary is a valid shorter aggregate. */
+		if (r != (n == 17 ? 0 : RTMP_ERR_MALFORMED))
+			bad++;
+		free(buf);
+	}
+	is_int(bad, 0, "aggregate: every truncation is MALFORMED");
+	buf = tap_dup(agg, sizeof(agg));
+	buf[16] = 0x0E;
+	off = 0;
+	is_int(rtmp_aggregate_next(buf, sizeof(agg), &off, &h, &pl),
+	       RTMP_ERR_MALFORMED, "aggregate: wrong back pointer");
+	buf[16] = 0x0D;
+	buf[3] = 0xFF; /* size past the body: overflow-safe */
+	off = 0;
+	is_int(rtmp_aggregate_next(buf, sizeof(agg), &off, &h, &pl),
+	       RTMP_ERR_MALFORMED, "aggregate: size past the end");
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -938,5 +995,6 @@ main(void)
 	test_parse_odd();
 	test_builders();
 	test_data();
+	test_aggregate();
 	return done_testing();
 }
