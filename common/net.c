@@ -51,6 +51,8 @@ net_conn_flush(struct net_conn *c)
 	p = sess_output(&c->sess, &n);
 	if (n == 0)
 		return 0;
+	if (c->ops->on_send)
+		c->ops->on_send(c, p, n, c->arg);
 	if (bufferevent_write(c->bev, p, n) != 0)
 		return -1;
 	sess_output_done(&c->sess, n);
@@ -66,6 +68,17 @@ net_conn_pending(const struct net_conn *c)
 	return n + evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
+/*
+ * Everything queued before net_conn_close_after_flush is written: send our
+ * FIN and wait for the peer's (event_cb) or the flush deadline, reading
+ * and discarding meanwhile.
+ */
+static void
+linger(struct net_conn *c)
+{
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+}
+
 static void
 read_cb(struct bufferevent *bev, void *arg)
 {
@@ -73,6 +86,13 @@ read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct sess_event ev;
 
+	if (c->flush_close) {
+		/* Lingering close: discard what the peer still sends until it
+		 * closes too. Closing with unread input sends a RST, and a RST
+		 * can make the peer's kernel drop our last bytes unread. */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
 	c->in_cb++;
 	while (!c->closing && evbuffer_get_length(in) > 0) {
 		struct evbuffer_iovec v;
@@ -80,8 +100,13 @@ read_cb(struct bufferevent *bev, void *arg)
 
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
 			break;
-		if (c->ops->on_raw)
-			c->ops->on_raw(c, v.iov_base, v.iov_len, c->arg);
+		/* The session may consume part of what was peeked (it stops
+		 * after each message): report every byte once. */
+		if (c->ops->on_raw && v.iov_len > c->raw_seen)
+			c->ops->on_raw(
+			    c, (const uint8_t *)v.iov_base + c->raw_seen,
+			    v.iov_len - c->raw_seen, c->arg);
+		c->raw_seen = v.iov_len;
 		if (c->closing)
 			break;
 		n = sess_feed(&c->sess, v.iov_base, v.iov_len, &ev);
@@ -95,6 +120,7 @@ read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		c->bytes_in += (size_t)n;
+		c->raw_seen -= (size_t)n;
 		evbuffer_drain(in, (size_t)n);
 		if (ev.type != SESS_EV_NONE && c->ops->on_event)
 			c->ops->on_event(c, &ev, c->arg);
@@ -106,7 +132,7 @@ read_cb(struct bufferevent *bev, void *arg)
 		conn_free(c);
 	else if (c->flush_close && c->in_cb == 0 &&
 		 evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		conn_finish(c, 0, "closed");
+		linger(c);
 }
 
 static void
@@ -116,7 +142,7 @@ write_cb(struct bufferevent *bev, void *arg)
 
 	if (c->flush_close) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			conn_finish(c, 0, "closed");
+			linger(c);
 		return;
 	}
 	if (c->drain_below && c->ops->on_drain &&
@@ -129,6 +155,43 @@ write_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+static void event_cb(struct bufferevent *bev, short what, void *arg);
+
+/*
+ * Connect to the next resolved address on a fresh bufferevent (the session's
+ * C0+C1 are still in its own buffer: nothing is flushed before connecting).
+ * 0 when a connect is under way, -1 when no address is left.
+ */
+static int
+dial_next(struct net_conn *c)
+{
+	struct addrinfo *ai;
+
+	while ((ai = c->ai_next) != NULL) {
+		struct bufferevent *bev;
+
+		c->ai_next = ai->ai_next;
+		bev = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
+		if (bev == NULL)
+			return -1;
+		bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+		bufferevent_enable(bev, EV_READ | EV_WRITE);
+		if (c->drain_below)
+			bufferevent_setwatermark(bev, EV_WRITE, c->drain_below,
+						 0);
+		if (bufferevent_socket_connect(bev, ai->ai_addr,
+					       (int)ai->ai_addrlen) == 0) {
+			if (c->bev)
+				bufferevent_free(c->bev);
+			c->bev = bev;
+			net_addr_str(ai->ai_addr, c->peer, sizeof(c->peer));
+			return 0;
+		}
+		bufferevent_free(bev);
+	}
+	return -1;
+}
+
 static void
 event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -138,6 +201,10 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		int one = 1;
 
+		if (c->ai_list) {
+			freeaddrinfo(c->ai_list);
+			c->ai_list = c->ai_next = NULL;
+		}
 		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
 			   &one, sizeof(one));
 		if (c->ops->on_connect) {
@@ -157,6 +224,9 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_finish(c, 0, "closed");
 		return;
 	}
+	/* Still dialling (the list is freed once connected): next address. */
+	if (c->ai_list && !c->closing && dial_next(c) == 0)
+		return;
 	if (what & BEV_EVENT_TIMEOUT) {
 		/* Set by the owner with bufferevent_set_timeouts: no byte read
 		 * (idle peer) or none written (a peer that stopped reading). */
@@ -291,17 +361,18 @@ net_conn_dial(struct event_base *base, const char *host, uint16_t port,
 	if (timeout_ms > 0)
 		net_conn_deadline(c, timeout_ms, RK_EXIT_CONNECT,
 				  "TCP connect timed out");
+	c->ai_list = res;
+	c->ai_next = res->ai_next;
 	if (bufferevent_socket_connect(c->bev, res->ai_addr,
-				       (int)res->ai_addrlen) != 0) {
+				       (int)res->ai_addrlen) != 0 &&
+	    dial_next(c) != 0) {
 		int e = EVUTIL_SOCKET_ERROR();
 
 		snprintf(err, errlen, "cannot connect to %s: %s", c->peer,
 			 e ? evutil_socket_error_to_string(e) : "error");
-		freeaddrinfo(res);
 		conn_free(c);
 		return NULL;
 	}
-	freeaddrinfo(res);
 	return c;
 }
 
@@ -312,6 +383,8 @@ conn_free(struct net_conn *c)
 		event_free(c->deadline);
 	if (c->bev)
 		bufferevent_free(c->bev);
+	if (c->ai_list)
+		freeaddrinfo(c->ai_list);
 	sess_free(&c->sess);
 	free(c);
 }
@@ -336,12 +409,12 @@ net_conn_close_after_flush(struct net_conn *c)
 	net_conn_flush(c);
 	c->flush_close = 1;
 	c->closing = 1;
-	bufferevent_disable(c->bev, EV_READ);
-	/* A peer that never reads must not keep us: give up after a while. */
+	/* Reading goes on (see linger). A peer that never reads or never
+	 * closes must not keep us: give up after a while. */
+	bufferevent_enable(c->bev, EV_READ);
 	net_conn_deadline(c, NET_FLUSH_TIMEOUT_MS, 0, "closed");
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
-	    c->in_cb == 0)
-		conn_finish(c, 0, "closed");
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		linger(c);
 }
 
 void

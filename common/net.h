@@ -10,6 +10,7 @@
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <netdb.h>
 #include <sys/socket.h>
 
 #include "session.h"
@@ -33,6 +34,10 @@ struct net_conn_ops {
 	/* Raw bytes as read, before parsing (rtmpprobe -v). Optional. */
 	void (*on_raw)(struct net_conn *c, const uint8_t *p, size_t n,
 		       void *arg);
+	/* Bytes as they are handed to the socket, after the session queued
+	 * them (rtmpprobe logs what it sends). Optional. */
+	void (*on_send)(struct net_conn *c, const uint8_t *p, size_t n,
+			void *arg);
 };
 
 struct net_conn {
@@ -43,6 +48,7 @@ struct net_conn {
 	void *arg;
 	char peer[64];	   /* "addr:port" for logs */
 	uint64_t bytes_in; /* from the socket */
+	size_t raw_seen;   /* input bytes already given to on_raw */
 	int in_cb;	   /* inside a callback: defer the free */
 	int closing;	   /* no more input is handled */
 	int flush_close;   /* close once output is written */
@@ -51,6 +57,8 @@ struct net_conn {
 	int deadline_code;
 	char deadline_why[96];
 	size_t drain_below; /* on_drain threshold, 0 = off */
+	struct addrinfo *ai_list; /* client: addresses, until connected */
+	struct addrinfo *ai_next; /* the next one to try when one fails */
 };
 
 /* Server side: take over an accepted socket. */
@@ -61,9 +69,10 @@ struct net_conn *net_conn_accept(struct event_base *base, evutil_socket_t fd,
 
 /*
  * Client side: resolve host (blocking getaddrinfo; numeric hosts resolve at
- * once), connect without blocking, fail with on_close(RK_EXIT_CONNECT) when
- * no address answers within timeout_ms (0 = none). Returns NULL with a
- * message in err when resolution fails.
+ * once), connect without blocking, trying each address in turn ("localhost"
+ * is ::1 then 127.0.0.1, and many servers listen on IPv4 only), fail with
+ * on_close(RK_EXIT_CONNECT) when no address answers within timeout_ms
+ * (0 = none). Returns NULL with a message in err when resolution fails.
  */
 struct net_conn *net_conn_dial(struct event_base *base, const char *host,
 			       uint16_t port, int timeout_ms,
@@ -86,7 +95,9 @@ void net_conn_deadline(struct net_conn *c, int ms, int code, const char *why);
  * progress returns. */
 void net_conn_close(struct net_conn *c);
 /* Close after the queued output is written (a refusal the peer should
- * read), or after NET_FLUSH_TIMEOUT_MS; then on_close(0, "closed"). */
+ * read): send FIN, discard input until the peer closes too (no RST that
+ * could destroy what we sent), or after NET_FLUSH_TIMEOUT_MS; then
+ * on_close(0, "closed"). */
 #define NET_FLUSH_TIMEOUT_MS 2000
 void net_conn_close_after_flush(struct net_conn *c);
 
