@@ -118,12 +118,12 @@ sess_take_hs_output(struct sess *s)
 	size_t n;
 	int rc;
 
-	p = hs_output(&s->hs, &n);
+	p = hs_output(s->hs, &n);
 	if (n == 0)
 		return RTMP_OK;
 	if ((rc = sess_append(s, p, n)) != RTMP_OK)
 		return rc;
-	hs_output_done(&s->hs, n);
+	hs_output_done(s->hs, n);
 	return RTMP_OK;
 }
 
@@ -135,11 +135,14 @@ sess_init(struct sess *s, const struct sess_config *cfg)
 	memset(s, 0, sizeof(*s));
 	if (cfg != NULL)
 		s->cfg = *cfg;
-	hs_init(&s->hs, s->cfg.role == SESS_SERVER ? HS_SERVER : HS_CLIENT,
+	s->hs = malloc(sizeof(*s->hs));
+	if (s->hs == NULL)
+		return RTMP_ERR_NOMEM;
+	hs_init(s->hs, s->cfg.role == SESS_SERVER ? HS_SERVER : HS_CLIENT,
 		s->cfg.epoch, s->cfg.seed);
 	chunk_reader_init(&s->rd, &s->cfg.chunk);
 	s->wr.chunk_size = CHUNK_SIZE_DEFAULT;
-	amf0_doc_init(&s->doc, s->nodes, SESS_AMF_NODES, &s->cfg.amf);
+	amf0_doc_init(&s->doc, NULL, 0, &s->cfg.amf);
 	s->next_txid = 1;
 	if ((rc = sess_take_hs_output(s)) != RTMP_OK) {
 		sess_free(s);
@@ -151,6 +154,10 @@ sess_init(struct sess *s, const struct sess_config *cfg)
 void
 sess_free(struct sess *s)
 {
+	free(s->hs);
+	s->hs = NULL;
+	free(s->nodes);
+	s->nodes = NULL;
 	chunk_reader_free(&s->rd);
 	free(s->out);
 	s->out = NULL;
@@ -174,10 +181,18 @@ sess_output_done(struct sess *s, size_t n)
 		n = pending;
 	s->out_off += n;
 	s->bytes_out += n;
-	if (s->out_off == s->out_len)
+	if (s->out_off == s->out_len) {
 		s->out_off = s->out_len = 0;
-	else if (s->out_off > s->out_cap / 2)
+		/* An idle connection should not keep the handshake-sized
+		 * buffer: thousands of players each holding one add up. */
+		if (s->out_cap > SESS_OUT_KEEP) {
+			free(s->out);
+			s->out = NULL;
+			s->out_cap = 0;
+		}
+	} else if (s->out_off > s->out_cap / 2) {
 		sess_compact(s);
+	}
 }
 
 int
@@ -479,12 +494,18 @@ sess_on_command(struct sess *s, const struct chunk_msg *m,
 	int rc;
 
 	ev->type = SESS_EV_COMMAND;
+	if (s->nodes == NULL) {
+		s->nodes = malloc(SESS_AMF_NODES * sizeof(*s->nodes));
+		if (s->nodes == NULL)
+			return RTMP_ERR_NOMEM;
+		amf0_doc_init(&s->doc, s->nodes, SESS_AMF_NODES, &s->cfg.amf);
+	}
 	s->doc.n = 0;
 	rc = rtmp_cmd_parse(m->payload, m->h.length,
 			    m->h.type == RTMP_MSG_COMMAND_AMF3, &s->doc,
 			    &ev->cmd);
-	if (rc == RTMP_OK)
-		return RTMP_OK;
+	if (rc == RTMP_OK || rc == RTMP_ERR_NOMEM)
+		return rc;
 	/* Running out of the session's nodes is a cap like depth and count. */
 	if (rc == RTMP_ERR_LIMIT || rc == RTMP_ERR_NOSPACE)
 		return RTMP_ERR_LIMIT;
@@ -545,13 +566,20 @@ sess_feed_handshake(struct sess *s, const uint8_t *p, size_t len,
 	ssize_t n;
 	int rc;
 
-	if ((n = hs_feed(&s->hs, p, len)) < 0)
+	if ((n = hs_feed(s->hs, p, len)) < 0) {
+		s->peer = s->hs->info; /* the bad version byte, for logs */
 		return sess_fail(s, (int)n);
+	}
 	if ((rc = sess_take_hs_output(s)) != RTMP_OK)
 		return sess_fail(s, rc);
 	/* The rest of the input, if any, is the first chunks: next call. */
-	if (hs_done(&s->hs))
+	if (hs_done(s->hs)) {
+		s->peer = s->hs->info;
+		s->hs_complete = 1;
+		free(s->hs);
+		s->hs = NULL;
 		ev->type = SESS_EV_HANDSHAKE;
+	}
 	return n;
 }
 
@@ -567,7 +595,13 @@ sess_feed(struct sess *s, const uint8_t *p, size_t len, struct sess_event *ev)
 	ev->type = SESS_EV_NONE;
 	if (s->dead)
 		return s->dead;
-	if (!hs_done(&s->hs))
+	/* The last command event's nodes are no longer referenced. */
+	if (s->nodes != NULL) {
+		free(s->nodes);
+		s->nodes = NULL;
+		amf0_doc_init(&s->doc, NULL, 0, &s->cfg.amf);
+	}
+	if (!s->hs_complete)
 		return sess_feed_handshake(s, p, len, ev);
 	while (used < len) {
 		n = chunk_reader_feed(&s->rd, p + used, len - used, &m);

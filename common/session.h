@@ -30,22 +30,23 @@
 
 enum sess_role { SESS_CLIENT, SESS_SERVER };
 
-#define SESS_AMF_NODES 512		  /* AMF0 nodes for one command */
-#define SESS_MAX_OUT_DEFAULT (8u << 20)	  /* bytes queued in the session */
-#define SESS_WINDOW_DEFAULT 5000000	  /* what nginx-rtmp announces */
+#define SESS_AMF_NODES	     512	/* AMF0 nodes for one command */
+#define SESS_MAX_OUT_DEFAULT (8u << 20) /* bytes queued in the session */
+#define SESS_WINDOW_DEFAULT  5000000	/* what nginx-rtmp announces */
+#define SESS_OUT_KEEP	     512 /* output capacity kept by an idle connection */
 
 struct sess_config {
 	enum sess_role role;
-	struct chunk_limits chunk;  /* zero = defaults */
-	struct amf0_limits amf;	    /* zero = defaults */
-	uint32_t epoch;		    /* handshake time field */
-	uint64_t seed;		    /* handshake random bytes */
-	size_t max_out_bytes;	    /* 0 = SESS_MAX_OUT_DEFAULT */
+	struct chunk_limits chunk; /* zero = defaults */
+	struct amf0_limits amf;	   /* zero = defaults */
+	uint32_t epoch;		   /* handshake time field */
+	uint64_t seed;		   /* handshake random bytes */
+	size_t max_out_bytes;	   /* 0 = SESS_MAX_OUT_DEFAULT */
 };
 
 enum sess_ev_type {
 	SESS_EV_NONE,
-	SESS_EV_HANDSHAKE,    /* handshake complete; s->hs.info is the peer's */
+	SESS_EV_HANDSHAKE,    /* handshake complete; s->peer is the peer's */
 	SESS_EV_COMMAND,      /* type 20 or 17: ev->cmd */
 	SESS_EV_DATA,	      /* type 18, or 15 with its 0x00 prefix removed */
 	SESS_EV_AUDIO,	      /* type 8 */
@@ -57,8 +58,8 @@ enum sess_ev_type {
 
 struct sess_event {
 	enum sess_ev_type type;
-	struct rtmp_msg_hdr h;	     /* message header (not for HANDSHAKE) */
-	const uint8_t *payload;	     /* valid until the next sess_feed */
+	struct rtmp_msg_hdr h;	/* message header (not for HANDSHAKE) */
+	const uint8_t *payload; /* valid until the next sess_feed */
 	size_t len;
 	struct rtmp_cmd cmd;	     /* COMMAND; nodes live in the session */
 	uint32_t value;		     /* CONTROL: chunk size, csid, sequence,
@@ -67,22 +68,30 @@ struct sess_event {
 	struct rtmp_user_control uc; /* USER_CONTROL */
 };
 
+/*
+ * Memory: a connection that is just moving media costs a few hundred bytes
+ * here. The handshake state (7.7 KB) lives only until the handshake is
+ * done, and the AMF0 node array (SESS_AMF_NODES nodes, 24 KB) only while a
+ * command event is alive (until the next sess_feed).
+ */
 struct sess {
 	struct sess_config cfg;
-	struct hs hs;
+	struct hs *hs;		  /* until the handshake is done */
+	struct hs_peer_info peer; /* the peer's handshake fields, kept */
+	int hs_complete;
 	struct chunk_reader rd;
 	struct chunk_writer wr;
-	struct amf0_value nodes[SESS_AMF_NODES];
+	struct amf0_value *nodes; /* while a command event lives */
 	struct amf0_doc doc;
 	uint8_t *out; /* pending output */
 	size_t out_off, out_len, out_cap;
-	uint32_t peer_window;	   /* peer's Window Ack Size, 0 = none yet */
-	uint32_t our_window;	   /* last Window Ack Size we sent */
-	uint64_t acked_at;	   /* rd.bytes_in when we last acked */
-	uint32_t peer_ack;	   /* last Acknowledgement from the peer */
-	uint64_t bytes_out;	   /* all bytes handed out, shared ones too */
-	double next_txid;	   /* client transaction ids, from 1 */
-	int dead;		   /* a fatal error was returned */
+	uint32_t peer_window; /* peer's Window Ack Size, 0 = none yet */
+	uint32_t our_window;  /* last Window Ack Size we sent */
+	uint64_t acked_at;    /* rd.bytes_in when we last acked */
+	uint32_t peer_ack;    /* last Acknowledgement from the peer */
+	uint64_t bytes_out;   /* all bytes handed out, shared ones too */
+	double next_txid;     /* client transaction ids, from 1 */
+	int dead;	      /* a fatal error was returned */
 };
 
 int sess_init(struct sess *s, const struct sess_config *cfg);
@@ -97,7 +106,7 @@ void sess_free(struct sess *s);
  * LIMIT).
  */
 ssize_t sess_feed(struct sess *s, const uint8_t *p, size_t len,
-    struct sess_event *ev);
+		  struct sess_event *ev);
 
 /* Bytes waiting to be written, and how many were written. */
 const uint8_t *sess_output(const struct sess *s, size_t *len);
@@ -106,7 +115,7 @@ void sess_output_done(struct sess *s, size_t n);
 /* Queue a message (header compression by the chunk writer). RTMP_OK or a
  * negative code (LIMIT when the output bound is reached). */
 int sess_send(struct sess *s, const struct rtmp_msg_hdr *h,
-    const uint8_t *payload);
+	      const uint8_t *payload);
 /* Protocol control, on csid 2, stream 0. Set Chunk Size also switches the
  * writer to the new size after this message. */
 int sess_send_set_chunk_size(struct sess *s, uint32_t size);
@@ -114,23 +123,22 @@ int sess_send_window_ack_size(struct sess *s, uint32_t window);
 int sess_send_peer_bw(struct sess *s, uint32_t window, uint8_t limit_type);
 int sess_send_ack(struct sess *s);
 int sess_send_abort(struct sess *s, uint32_t csid);
-int sess_send_user_control(struct sess *s,
-    const struct rtmp_user_control *uc);
+int sess_send_user_control(struct sess *s, const struct rtmp_user_control *uc);
 /* A command body: csid 3 for stream 0, csid 5 for a stream's commands. */
 int sess_send_command(struct sess *s, uint32_t stream_id, const uint8_t *body,
-    size_t len);
+		      size_t len);
 /* A data message (type 18) body. */
 int sess_send_data(struct sess *s, uint32_t stream_id, uint32_t timestamp,
-    const uint8_t *body, size_t len);
+		   const uint8_t *body, size_t len);
 
 /* Server: Window Ack Size, Set Peer Bandwidth (dynamic), Set Chunk Size
  * and _result(connect) with NetConnection.Connect.Success, in that order
  * (what nginx-rtmp sends, and what encoders expect). */
 int sess_accept_connect(struct sess *s, double txid, uint32_t window,
-    uint32_t chunk_size, double object_encoding);
+			uint32_t chunk_size, double object_encoding);
 /* onStatus on stream_id with the given level/code/description. */
 int sess_send_status(struct sess *s, uint32_t stream_id, const char *level,
-    const char *code, const char *description);
+		     const char *code, const char *description);
 
 /* Client: the next transaction id (1, 2, ...). */
 double sess_next_txid(struct sess *s);
@@ -138,6 +146,6 @@ double sess_next_txid(struct sess *s);
 /* Record that a message went out by other means (bytes chunked once and
  * shared by many connections), so later headers on its csid compress right. */
 void sess_note_sent(struct sess *s, const struct rtmp_msg_hdr *h,
-    size_t wire_bytes);
+		    size_t wire_bytes);
 
 #endif

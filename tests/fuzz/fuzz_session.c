@@ -135,7 +135,7 @@ run(enum sess_role role, const uint8_t *body, size_t len, const uint8_t *splits,
 		if (r < 0)
 			abort();
 	}
-	if (!hs_done(&s.hs))
+	if (!s.hs_complete)
 		abort();
 	drain(&s, use_mirror ? &mirror : NULL);
 
