@@ -297,6 +297,15 @@ net_event(struct net_conn *nc, struct sess_event *ev, void *arg)
 		break;
 	case SESS_EV_AUDIO:
 	case SESS_EV_VIDEO:
+		/* Some servers never send Play.Start: media means playing. */
+		if (c->step == RTMP_STEP_PLAY) {
+			set_step(c, RTMP_STEP_READY);
+			if (c->ops->on_ready)
+				c->ops->on_ready(c, c->arg);
+			if (c->ended)
+				break;
+		}
+		/* fall through */
 	case SESS_EV_DATA:
 		if (c->ops->on_media)
 			c->ops->on_media(c, ev, c->arg);
@@ -360,12 +369,22 @@ net_raw(struct net_conn *nc, const uint8_t *p, size_t n, void *arg)
 		c->ops->on_raw(c, p, n, c->arg);
 }
 
+static void
+net_send(struct net_conn *nc, const uint8_t *p, size_t n, void *arg)
+{
+	struct rtmp_client *c = arg;
+
+	if (c->ops->on_send)
+		c->ops->on_send(c, p, n, c->arg);
+}
+
 static const struct net_conn_ops client_net_ops = {
     .on_connect = net_connect,
     .on_event = net_event,
     .on_close = net_close,
     .on_drain = net_drain,
     .on_raw = net_raw,
+    .on_send = net_send,
 };
 
 struct rtmp_client *

@@ -26,7 +26,7 @@ struct client {
 	uint64_t id;
 	uint64_t t_start;
 	int connected;
-	char app[RTMPD_MAX_NAME];
+	char *app; /* from connect, without query */
 	uint32_t next_msid;
 	enum role role;
 	struct stream *stream;
@@ -34,7 +34,7 @@ struct client {
 	struct player_state ps;
 	uint64_t bytes_out;
 	uint64_t media_in, ignored;
-	char name[RTMPD_MAX_NAME]; /* app/stream, for logs */
+	char *name; /* app/stream while publishing or playing, for logs */
 };
 
 struct net_conn *
@@ -163,6 +163,8 @@ client_free(struct client *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	d->nclients--;
+	free(c->app);
+	free(c->name);
 	free(c);
 	if (d->stopping && d->nclients == 0)
 		event_base_loopexit(d->base, NULL);
@@ -234,10 +236,15 @@ on_connect_cmd(struct client *c, const struct rtmp_cmd *cmd)
 			break;
 	while (n > 0 && ci.app.p[n - 1] == '/')
 		n--;
-	if (n == 0 || n >= sizeof(c->app) / 2 ||
+	if (n == 0 || n >= RTMPD_MAX_NAME / 2 ||
 	    (n < ci.app.len && ci.app.p[n] != '?' && ci.app.p[n] != '/')) {
 		reply_error(c, cmd->txid, "NetConnection.Connect.Rejected",
 			    "Invalid application name.");
+		net_conn_close_after_flush(c->nc);
+		return;
+	}
+	c->app = malloc(n + 1);
+	if (c->app == NULL) {
 		net_conn_close_after_flush(c->nc);
 		return;
 	}
@@ -338,7 +345,8 @@ on_publish(struct client *c, const struct rtmp_cmd *cmd,
 			return;
 		}
 	}
-	snprintf(c->name, sizeof(c->name), "%s", key);
+	free(c->name);
+	c->name = strdup(key);
 	c->role = ROLE_PUBLISHER;
 	c->stream = s;
 	net_conn_deadline(c->nc, 0, 0, "");
@@ -375,7 +383,8 @@ on_play(struct client *c, const struct rtmp_cmd *cmd,
 		relay_stream_release(c->d->relay, s);
 		return;
 	}
-	snprintf(c->name, sizeof(c->name), "%s", key);
+	free(c->name);
+	c->name = strdup(key);
 	c->role = ROLE_PLAYER;
 	c->stream = s;
 	net_conn_deadline(c->nc, 0, 0, "");
