@@ -82,6 +82,10 @@ struct rtmp_client_ops {
 	/* Raw bytes as read (rtmpprobe -v). */
 	void (*on_raw)(struct rtmp_client *c, const uint8_t *p, size_t n,
 		       void *arg);
+	/* Bytes as handed to the socket: everything we send, handshake and
+	 * automatic acknowledgements included (rtmpprobe). */
+	void (*on_send)(struct rtmp_client *c, const uint8_t *p, size_t n,
+			void *arg);
 	/*
 	 * The conversation ended: code is an RK_EXIT_* value (0 after
 	 * rtmp_client_stop), why a one-line reason, and for refusals the
