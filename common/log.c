@@ -19,8 +19,14 @@ static const char *const level_names[] = {"error", "warn", "info", "debug",
 void
 log_setup(enum log_level level, int json)
 {
+	static char errbuf[8192];
+
 	log_level = level;
 	log_json = json;
+	/* stderr is unbuffered: a log line would be a dozen write calls that
+	 * other processes' output can interleave with. Line buffering makes
+	 * it one. */
+	setvbuf(stderr, errbuf, _IOLBF, sizeof(errbuf));
 }
 
 enum log_level

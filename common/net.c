@@ -18,6 +18,16 @@
 
 static void conn_free(struct net_conn *c);
 
+/* libevent caps one read or write at 16 KB by default, which splits a
+ * batch of queued messages into several syscalls; the kernel's socket
+ * buffer is the real bound. */
+static void
+bev_tune(struct bufferevent *bev)
+{
+	bufferevent_set_max_single_write(bev, NET_MAX_SINGLE_IO);
+	bufferevent_set_max_single_read(bev, NET_MAX_SINGLE_IO);
+}
+
 static void
 conn_finish(struct net_conn *c, int code, const char *why)
 {
@@ -175,6 +185,7 @@ dial_next(struct net_conn *c)
 		if (bev == NULL)
 			return -1;
 		bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+		bev_tune(bev);
 		bufferevent_enable(bev, EV_READ | EV_WRITE);
 		if (c->drain_below)
 			bufferevent_setwatermark(bev, EV_WRITE, c->drain_below,
@@ -304,6 +315,7 @@ conn_new(struct event_base *base, evutil_socket_t fd,
 		return NULL;
 	}
 	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+	bev_tune(c->bev);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	return c;
 }

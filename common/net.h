@@ -15,6 +15,8 @@
 
 #include "session.h"
 
+#define NET_MAX_SINGLE_IO (256u << 10) /* bytes per read or write call */
+
 struct net_conn;
 
 struct net_conn_ops {

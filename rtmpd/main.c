@@ -47,6 +47,8 @@ usage(void)
 	    "      --gop-max-frames N     GOP cache bound per stream (default %u)\n"
 	    "      --audio-window T       audio-only streams: cached window (default 1s)\n"
 	    "      --queue-bytes B        per-player queue bound (default 2M)\n"
+	    "      --write-delay T        hold new messages up to T to write several\n"
+	    "                             per syscall (default 0: once per loop turn)\n"
 	    "      --takeover             a new publisher replaces the current one\n"
 	    "                             (default: it is refused with BadName)\n"
 	    "      --play-not-found       refuse play of an unpublished stream with\n"
@@ -148,6 +150,7 @@ enum {
 	OPT_GOP_FRAMES,
 	OPT_AUDIO_WINDOW,
 	OPT_QUEUE,
+	OPT_WRITE_DELAY,
 	OPT_TAKEOVER,
 	OPT_NOT_FOUND,
 	OPT_LOG_FILE,
@@ -171,6 +174,7 @@ static const struct option longopts[] = {
     {"gop-max-frames", required_argument, NULL, OPT_GOP_FRAMES},
     {"audio-window", required_argument, NULL, OPT_AUDIO_WINDOW},
     {"queue-bytes", required_argument, NULL, OPT_QUEUE},
+    {"write-delay", required_argument, NULL, OPT_WRITE_DELAY},
     {"takeover", no_argument, NULL, OPT_TAKEOVER},
     {"play-not-found", no_argument, NULL, OPT_NOT_FOUND},
     {"log-file", required_argument, NULL, OPT_LOG_FILE},
@@ -274,6 +278,10 @@ main(int argc, char **argv)
 		case OPT_QUEUE:
 			d.cfg.queue_bytes = cli_bytes("--queue-bytes", optarg,
 						      16384, (uint64_t)1 << 32);
+			break;
+		case OPT_WRITE_DELAY:
+			d.cfg.write_delay_ms = (uint32_t)cli_duration_ms(
+			    "--write-delay", optarg, 0, RTMPD_WRITE_DELAY_MAX_MS);
 			break;
 		case OPT_TAKEOVER:
 			d.cfg.takeover = 1;

@@ -49,6 +49,10 @@ struct stream {
 	uint64_t seq[2];
 	uint32_t prev_ts[2];
 	int prev_valid[2];
+	/* --write-delay: messages held for one batched fan-out */
+	struct shmsg **pending;
+	size_t npending, pcap;
+	struct event *flush_ev;
 };
 
 struct relay {
@@ -123,9 +127,15 @@ caches_clear(struct stream *s)
 	s->prev_valid[CS_AUDIO] = s->prev_valid[CS_VIDEO] = 0;
 }
 
+static void pending_drop(struct stream *s);
+
 static void
 stream_free(struct stream *s)
 {
+	pending_drop(s);
+	free(s->pending);
+	if (s->flush_ev)
+		event_free(s->flush_ev);
 	caches_clear(s);
 	free(s->gop);
 	free(s->players);
@@ -394,6 +404,77 @@ player_prime(struct stream *s, struct client *c, const struct rtmpd_config *cfg)
 			player_send(s, c, s->gop[i], cfg);
 }
 
+/* ---- batching (--write-delay) ----------------------------------------- */
+
+static void
+pending_drop(struct stream *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->npending; i++)
+		shmsg_unref(s->pending[i]);
+	s->npending = 0;
+}
+
+/* Fan out the held messages: each player's output gets them all at once,
+ * so libevent writes them with one writev. */
+static void
+stream_flush(struct stream *s)
+{
+	const struct rtmpd_config *cfg = &s->relay->d->cfg;
+	size_t i, k;
+
+	if (s->npending == 0)
+		return;
+	if (s->flush_ev)
+		evtimer_del(s->flush_ev);
+	for (i = 0; i < s->nplayers; i++)
+		if (client_player(s->players[i])->started)
+			for (k = 0; k < s->npending; k++)
+				player_send(s, s->players[i], s->pending[k],
+					    cfg);
+	pending_drop(s);
+}
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	stream_flush(arg);
+}
+
+/* Hold m for the next batched fan-out; 0, or -1 to send it at once. */
+static int
+stream_hold(struct stream *s, struct shmsg *m)
+{
+	const struct rtmpd_config *cfg = &s->relay->d->cfg;
+	struct timeval tv;
+
+	if (cfg->write_delay_ms == 0)
+		return -1;
+	if (s->flush_ev == NULL) {
+		s->flush_ev = evtimer_new(s->relay->d->base, flush_cb, s);
+		if (s->flush_ev == NULL)
+			return -1;
+	}
+	if (s->npending == s->pcap) {
+		size_t ncap = s->pcap ? s->pcap * 2 : 32;
+		struct shmsg **np = realloc(s->pending, ncap * sizeof(*np));
+
+		if (np == NULL)
+			return -1;
+		s->pending = np;
+		s->pcap = ncap;
+	}
+	s->pending[s->npending++] = m;
+	m->refs++;
+	if (s->npending == 1) {
+		tv.tv_sec = cfg->write_delay_ms / 1000;
+		tv.tv_usec = (cfg->write_delay_ms % 1000) * 1000;
+		evtimer_add(s->flush_ev, &tv);
+	}
+	return 0;
+}
+
 /* ---- publisher side --------------------------------------------------- */
 
 void
@@ -412,6 +493,7 @@ stream_unpublish(struct stream *s)
 {
 	size_t i;
 
+	stream_flush(s); /* players get everything before StreamEOF */
 	s->publisher = NULL;
 	caches_clear(s);
 	for (i = 0; i < s->nplayers; i++) {
@@ -429,6 +511,7 @@ stream_metadata(struct stream *s, const uint8_t *body, size_t len)
 {
 	size_t i;
 
+	stream_flush(s); /* keep the publisher's order */
 	free(s->meta);
 	s->meta = NULL;
 	s->meta_len = 0;
@@ -451,6 +534,7 @@ stream_data(struct stream *s, uint32_t ts, const uint8_t *body, size_t len)
 {
 	size_t i;
 
+	stream_flush(s);
 	for (i = 0; i < s->nplayers; i++)
 		if (client_player(s->players[i])->started)
 			player_send_data(s->players[i], ts, body, len);
@@ -597,9 +681,10 @@ stream_media(struct stream *s, uint8_t type, uint32_t ts, const uint8_t *p,
 	    !cfg->gop_cache)
 		s->has_video = 1;
 	gop_update(s, m, cfg);
-	for (i = 0; i < s->nplayers; i++)
-		if (client_player(s->players[i])->started)
-			player_send(s, s->players[i], m, cfg);
+	if (stream_hold(s, m) < 0)
+		for (i = 0; i < s->nplayers; i++)
+			if (client_player(s->players[i])->started)
+				player_send(s, s->players[i], m, cfg);
 	shmsg_unref(m);
 	return 0;
 }
@@ -620,6 +705,8 @@ stream_add_player(struct stream *s, struct client *c)
 		s->players = np;
 		s->cap = ncap;
 	}
+	/* Held messages are already in the GOP cache the new player gets. */
+	stream_flush(s);
 	p->idx = s->nplayers;
 	s->players[s->nplayers++] = c;
 	if (s->publisher) {
@@ -634,6 +721,7 @@ stream_start_player(struct stream *s, struct client *c)
 {
 	struct player_state *p = client_player(c);
 
+	stream_flush(s);
 	p->started = 1;
 	player_prime(s, c, &s->relay->d->cfg);
 }

@@ -30,6 +30,7 @@
 #define RTMPD_MAX_STREAMS_PER_CONN 8	      /* createStream calls */
 #define RTMPD_MAX_NAME		   1024	      /* app/stream name bytes */
 #define RTMPD_MAX_METADATA	   (64u << 10) /* cached onMetaData bytes */
+#define RTMPD_WRITE_DELAY_MAX_MS 1000 /* --write-delay bound */
 
 struct rtmpd_config {
 	uint32_t max_connections;
@@ -48,6 +49,7 @@ struct rtmpd_config {
 	int gop_cache;	    /* 0 = players wait for the next keyframe */
 	int takeover;	    /* a new publisher replaces the old one */
 	int play_not_found; /* play of an unpublished stream is refused */
+	uint32_t write_delay_ms; /* hold messages this long to batch writes */
 };
 
 struct rtmpd_stats {

@@ -131,6 +131,35 @@ source_md5() {
 	[ "$output" -eq 1 ]
 }
 
+# run_players_syscw ARGS...: 20 players of short.flv on rtmpd started with
+# ARGS; checks every player got every frame; sets SYSCW to rtmpd's write
+# syscalls during the stream.
+run_players_syscw() {
+	start_rtmpd "$@"
+	WATCH_SECONDS=30 python3 "$EVIL" 127.0.0.1 "$RTMPD_PORT" players 20:batch \
+		>"$BATS_TEST_TMPDIR/players.out" 3>&- &
+	local pp=$!
+	BG_PIDS="$pp"
+	for _ in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/players.out" && break; sleep 0.1; done
+	local w0
+	w0=$(awk '/^syscw/ {print $2}' "/proc/$RTMPD_PID/io")
+	ffmpeg -nostdin -v error -re -i "$FIXTURES/short.flv" -c copy -f flv "$(url batch)"
+	wait "$pp"
+	SYSCW=$(($(awk '/^syscw/ {print $2}' "/proc/$RTMPD_PID/io") - w0))
+	packet_counts "$FIXTURES/short.flv"
+	[ "$(grep -c "video=$((V + 2)) audio=$((A + 1)) " "$BATS_TEST_TMPDIR/players.out")" -eq 20 ]
+	[ "$(grep '^player' "$BATS_TEST_TMPDIR/players.out" | awk '{print $4}' | sort -u | wc -l)" -eq 1 ]
+	stop_rtmpd
+}
+
+@test "--write-delay batches several messages per write and every player still gets every frame" {
+	run_players_syscw
+	local plain=$SYSCW
+	run_players_syscw --write-delay 200ms
+	echo "write syscalls: $plain without delay, $SYSCW with 200 ms"
+	[ "$SYSCW" -lt $((plain / 2)) ]
+}
+
 @test "a second publisher gets BadName and the first keeps streaming" {
 	start_rtmpd
 	publish "$FIXTURES/sample.flv" cam
