@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "net.h"
+#include "tls.h"
 
 static void conn_free(struct net_conn *c);
 
@@ -167,6 +168,31 @@ write_cb(struct bufferevent *bev, void *arg)
 
 static void event_cb(struct bufferevent *bev, short what, void *arg);
 
+/* A bufferevent for fd (-1: to connect later), over TLS when the
+ * connection has a context. */
+static struct bufferevent *
+make_bev(struct net_conn *c, evutil_socket_t fd, int server)
+{
+	struct bufferevent *bev;
+
+	if (c->tls_ctx == NULL)
+		bev =
+		    bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	else if (server)
+		bev = tls_bev_server(c->base, c->tls_ctx, fd);
+	else
+		bev = tls_bev_client(c->base, c->tls_ctx, c->tls_host,
+				     c->tls_insecure);
+	if (bev == NULL)
+		return NULL;
+	bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+	bev_tune(bev);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	if (c->drain_below)
+		bufferevent_setwatermark(bev, EV_WRITE, c->drain_below, 0);
+	return bev;
+}
+
 /*
  * Connect to the next resolved address on a fresh bufferevent (the session's
  * C0+C1 are still in its own buffer: nothing is flushed before connecting).
@@ -181,15 +207,9 @@ dial_next(struct net_conn *c)
 		struct bufferevent *bev;
 
 		c->ai_next = ai->ai_next;
-		bev = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
+		bev = make_bev(c, -1, 0);
 		if (bev == NULL)
 			return -1;
-		bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
-		bev_tune(bev);
-		bufferevent_enable(bev, EV_READ | EV_WRITE);
-		if (c->drain_below)
-			bufferevent_setwatermark(bev, EV_WRITE, c->drain_below,
-						 0);
 		if (bufferevent_socket_connect(bev, ai->ai_addr,
 					       (int)ai->ai_addrlen) == 0) {
 			if (c->bev)
@@ -234,6 +254,17 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	if (c->flush_close) {
 		conn_finish(c, 0, "closed");
 		return;
+	}
+	if (c->tls_ctx && (what & BEV_EVENT_ERROR)) {
+		char why_tls[192];
+
+		tls_error(bev, why_tls, sizeof(why_tls));
+		if (why_tls[0]) {
+			/* The TCP connection worked: a TLS failure is the
+			 * peer's answer, not a reason to try elsewhere. */
+			conn_finish(c, RK_EXIT_PROTOCOL, why_tls);
+			return;
+		}
 	}
 	/* Still dialling (the list is freed once connected): next address. */
 	if (c->ai_list && !c->closing && dial_next(c) == 0)
@@ -293,9 +324,8 @@ net_conn_set_drain(struct net_conn *c, size_t below)
 }
 
 static struct net_conn *
-conn_new(struct event_base *base, evutil_socket_t fd,
-	 const struct sess_config *cfg, const struct net_conn_ops *ops,
-	 void *arg)
+conn_new(struct event_base *base, const struct sess_config *cfg,
+	 const struct net_conn_ops *ops, void *arg)
 {
 	struct net_conn *c = calloc(1, sizeof(*c));
 
@@ -308,15 +338,34 @@ conn_new(struct event_base *base, evutil_socket_t fd,
 		free(c);
 		return NULL;
 	}
-	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	return c;
+}
+
+struct net_conn *
+net_conn_accept_tls(struct event_base *base, evutil_socket_t fd,
+		    const struct sockaddr *sa, int salen,
+		    const struct sess_config *cfg,
+		    const struct net_conn_ops *ops, void *arg, void *tls_ctx)
+{
+	struct net_conn *c;
+	int one = 1;
+
+	evutil_make_socket_nonblocking(fd);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = conn_new(base, cfg, ops, arg);
+	if (c == NULL)
+		return NULL;
+	c->tls_ctx = tls_ctx;
+	c->bev = make_bev(c, fd, 1);
 	if (c->bev == NULL) {
+		/* The caller still owns fd. */
 		sess_free(&c->sess);
 		free(c);
 		return NULL;
 	}
-	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
-	bev_tune(c->bev);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (sa)
+		net_addr_str(sa, c->peer, sizeof(c->peer));
+	(void)salen;
 	return c;
 }
 
@@ -326,18 +375,7 @@ net_conn_accept(struct event_base *base, evutil_socket_t fd,
 		const struct sess_config *cfg, const struct net_conn_ops *ops,
 		void *arg)
 {
-	struct net_conn *c;
-	int one = 1;
-
-	evutil_make_socket_nonblocking(fd);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c = conn_new(base, fd, cfg, ops, arg);
-	if (c == NULL)
-		return NULL;
-	if (sa)
-		net_addr_str(sa, c->peer, sizeof(c->peer));
-	(void)salen;
-	return c;
+	return net_conn_accept_tls(base, fd, sa, salen, cfg, ops, arg, NULL);
 }
 
 struct net_conn *
@@ -345,6 +383,20 @@ net_conn_dial(struct event_base *base, const char *host, uint16_t port,
 	      int timeout_ms, const struct sess_config *cfg,
 	      const struct net_conn_ops *ops, void *arg, char *err,
 	      size_t errlen)
+{
+	struct net_dial_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.timeout_ms = timeout_ms;
+	return net_conn_dial_opts(base, host, port, &o, cfg, ops, arg, err,
+				  errlen);
+}
+
+struct net_conn *
+net_conn_dial_opts(struct event_base *base, const char *host, uint16_t port,
+		   const struct net_dial_opts *o, const struct sess_config *cfg,
+		   const struct net_conn_ops *ops, void *arg, char *err,
+		   size_t errlen)
 {
 	struct addrinfo hints, *res = NULL;
 	struct net_conn *c;
@@ -363,28 +415,31 @@ net_conn_dial(struct event_base *base, const char *host, uint16_t port,
 			 gai_strerror(rc));
 		return NULL;
 	}
-	c = conn_new(base, -1, cfg, ops, arg);
+	c = conn_new(base, cfg, ops, arg);
 	if (c == NULL) {
 		freeaddrinfo(res);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	net_addr_str(res->ai_addr, c->peer, sizeof(c->peer));
-	if (timeout_ms > 0)
-		net_conn_deadline(c, timeout_ms, RK_EXIT_CONNECT,
-				  "TCP connect timed out");
+	c->tls_ctx = o->tls_ctx;
+	c->tls_insecure = o->tls_insecure;
+	snprintf(c->tls_host, sizeof(c->tls_host), "%s", host);
 	c->ai_list = res;
-	c->ai_next = res->ai_next;
-	if (bufferevent_socket_connect(c->bev, res->ai_addr,
-				       (int)res->ai_addrlen) != 0 &&
-	    dial_next(c) != 0) {
+	c->ai_next = res;
+	if (dial_next(c) != 0) {
 		int e = EVUTIL_SOCKET_ERROR();
 
+		net_addr_str(res->ai_addr, c->peer, sizeof(c->peer));
 		snprintf(err, errlen, "cannot connect to %s: %s", c->peer,
-			 e ? evutil_socket_error_to_string(e) : "error");
+			 c->tls_ctx && c->bev == NULL ? "TLS setup failed"
+			 : e ? evutil_socket_error_to_string(e)
+			     : "error");
 		conn_free(c);
 		return NULL;
 	}
+	if (o->timeout_ms > 0)
+		net_conn_deadline(c, o->timeout_ms, RK_EXIT_CONNECT,
+				  "TCP connect timed out");
 	return c;
 }
 

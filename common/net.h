@@ -59,6 +59,9 @@ struct net_conn {
 	int deadline_code;
 	char deadline_why[96];
 	size_t drain_below; /* on_drain threshold, 0 = off */
+	void *tls_ctx;	    /* SSL_CTX when the connection is TLS */
+	int tls_insecure;
+	char tls_host[256];	  /* client: SNI and certificate name */
 	struct addrinfo *ai_list; /* client: addresses, until connected */
 	struct addrinfo *ai_next; /* the next one to try when one fails */
 };
@@ -81,6 +84,32 @@ struct net_conn *net_conn_dial(struct event_base *base, const char *host,
 			       const struct sess_config *cfg,
 			       const struct net_conn_ops *ops, void *arg,
 			       char *err, size_t errlen);
+
+/* Server side over TLS (tls.h): the handshake runs before the RTMP one. */
+struct net_conn *net_conn_accept_tls(struct event_base *base,
+				     evutil_socket_t fd,
+				     const struct sockaddr *sa, int salen,
+				     const struct sess_config *cfg,
+				     const struct net_conn_ops *ops, void *arg,
+				     void *tls_ctx);
+
+struct net_dial_opts {
+	int timeout_ms;	  /* 0 = none */
+	void *tls_ctx;	  /* tls_client_ctx_new(); NULL for plain TCP */
+	int tls_insecure; /* skip the certificate's host name check */
+};
+
+/*
+ * Like net_conn_dial, optionally over TLS: SNI and the certificate are
+ * checked against host. A failed TLS handshake (bad certificate...) ends
+ * with on_close(RK_EXIT_PROTOCOL, "certificate verify failed: ...").
+ */
+struct net_conn *net_conn_dial_opts(struct event_base *base, const char *host,
+				    uint16_t port,
+				    const struct net_dial_opts *o,
+				    const struct sess_config *cfg,
+				    const struct net_conn_ops *ops, void *arg,
+				    char *err, size_t errlen);
 
 /* Move the session's pending output to the socket. */
 int net_conn_flush(struct net_conn *c);

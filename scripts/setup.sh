@@ -11,7 +11,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Packages for building, testing (the real interop peers) and fuzzing.
 RTMPKIT_PACKAGES=(
-	build-essential cmake pkg-config libevent-dev zlib1g-dev
+	build-essential cmake pkg-config libevent-dev zlib1g-dev libssl-dev openssl
 	bats python3 ffmpeg rtmpdump nginx libnginx-mod-rtmp mandoc
 	clang
 )
