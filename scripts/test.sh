@@ -13,6 +13,9 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/setup.sh
 source "$ROOT/scripts/setup.sh"
+# setup.sh runs with -e; here a failing suite must not end the script
+# before the summary.
+set +e
 cd "$ROOT"
 
 install_missing
@@ -47,7 +50,8 @@ export RTMPKIT_BIN="$ROOT/build-sanitize/bin"
 bats_args=(--tap)
 [ -n "${BATS_FILTER:-}" ] && bats_args+=(--filter "$BATS_FILTER")
 bats_out=$(bats "${bats_args[@]}" tests/bats 2>&1)
-echo "$bats_out" | grep -E "^(not ok|ok .*# skip)|^#" >&2
+# Each failure with the lines bats printed for it.
+echo "$bats_out" | awk '/^(not ok|ok .*# skip)/ {show = 1; print; next} /^ok / {show = 0} show' >&2
 nok=$(echo "$bats_out" | grep -Ec '^ok ' || true)
 nskip=$(echo "$bats_out" | grep -Eci '^ok .*# skip' || true)
 nnot=$(echo "$bats_out" | grep -Ec '^not ok ' || true)
