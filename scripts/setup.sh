@@ -67,17 +67,17 @@ install_missing() {
 build() {
 	local kind=$1 dir=$2
 	local args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DWERROR=ON)
-	local cc=cc
+	local cc=cc target=all
 	case "$kind" in
 	release) ;;
 	sanitize) args+=(-DSANITIZE=ON) ;;
-	fuzz) args+=(-DFUZZ=ON -DBUILD_TESTING=OFF); cc=clang ;;
+	fuzz) args+=(-DFUZZ=ON -DBUILD_TESTING=OFF); cc=clang; target=fuzzers ;;
 	*) log "unknown build kind $kind"; exit 2 ;;
 	esac
 	log "building ($kind) in $dir"
 	CC=$cc cmake -S "$ROOT" -B "$dir" "${args[@]}" >"$dir.configure.log" 2>&1 || {
 		cat "$dir.configure.log" >&2; exit 1; }
-	cmake --build "$dir" -j"$(nproc)" >"$dir.build.log" 2>&1 || {
+	cmake --build "$dir" --target "$target" -j"$(nproc)" >"$dir.build.log" 2>&1 || {
 		grep -E "error|warning" "$dir.build.log" >&2 || tail -n 40 "$dir.build.log" >&2
 		exit 1; }
 }
