@@ -53,6 +53,22 @@ usage(void)
 	    "                             (default: it is refused with BadName)\n"
 	    "      --play-not-found       refuse play of an unpublished stream with\n"
 	    "                             NetStream.Play.StreamNotFound (default: wait)\n"
+	    "\n"
+	    "Access control (checked in this order: IP rules, keys, hooks):\n"
+	    "      --allow-publish CIDR   allow (or deny) publishing from CIDR: an\n"
+	    "      --deny-publish CIDR    address, a network (10.0.0.0/8, ::1/128), all\n"
+	    "      --allow-play CIDR      the same for playing; rules are repeatable and\n"
+	    "      --deny-play CIDR       the first that matches wins; none: allowed\n"
+	    "      --publish-key KEY      publishers need a key: ?key=KEY after the\n"
+	    "                             stream name, or KEY as the name (repeatable)\n"
+	    "      --play-key KEY         players need a key, the same way (repeatable)\n"
+	    "      --key-file FILE        keys, one a line: KEY, app/stream KEY,\n"
+	    "                             play [app/stream] KEY (reloaded on SIGHUP)\n"
+	    "      --on-publish URL       POST to URL before a publish: 2xx allows\n"
+	    "      --on-play URL          POST to URL before a play: 2xx allows\n"
+	    "      --on-done URL          POST to URL when a publisher or player leaves\n"
+	    "      --hook-timeout T       a hook not answered in T denies (default 5s)\n"
+	    "\n"
 	    "      --log-file FILE        log there instead of stderr (SIGHUP reopens)\n"
 	    "      --log-level LEVEL      error, warn, info (default), debug, trace\n"
 	    "      --json                 log JSON lines\n"
@@ -105,6 +121,54 @@ accept_error_cb(struct evconnlistener *l, void *arg)
 	evtimer_add(d->accept_retry, &tv);
 }
 
+/* SIGHUP: a key file that cannot be used leaves the old keys in force. */
+static void
+reload_keys(struct rtmpd *d)
+{
+	char err[512];
+
+	if (d->access.key_file == NULL)
+		return;
+	if (access_load_key_file(&d->access, err, sizeof(err)) != 0) {
+		LOG_EV(LOG_ERROR, "key_file_reload", LKV_S("reason", err),
+		       LKV_S("result", "old keys kept"));
+		return;
+	}
+	LOG_EV(LOG_INFO, "key_file_reloaded", LKV_S("file", d->access.key_file),
+	       LKV_U("publish_keys",
+		     access_keys_count(&d->access.file, ACCESS_PUBLISH)),
+	       LKV_U("play_keys",
+		     access_keys_count(&d->access.file, ACCESS_PLAY)));
+}
+
+/* --allow-publish and friends: in command-line order, per action. */
+static void
+add_rule(struct rtmpd *d, const char *opt, enum access_action act, int allow,
+	 const char *arg)
+{
+	struct access_cidr net;
+	char err[160];
+
+	if (access_cidr_parse(arg, &net, err, sizeof(err)) < 0)
+		cli_usage_error("%s: %s", opt, err);
+	if (access_rules_add(&d->access.rules[act], allow, &net) < 0) {
+		cli_warn("out of memory");
+		exit(RK_EXIT_FAIL);
+	}
+}
+
+static void
+add_key(struct rtmpd *d, const char *opt, enum access_action act,
+	const char *arg)
+{
+	char err[160];
+
+	/* The key itself is not echoed: it is a secret. */
+	if (access_keys_add(&d->access.cli, act, NULL, 0, arg, strlen(arg), err,
+			    sizeof(err)) < 0)
+		cli_usage_error("%s: %s", opt, err);
+}
+
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -119,6 +183,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 			       LKV_S("reason", strerror(errno)));
 		else
 			LOG_EV(LOG_INFO, "log_reopened");
+		reload_keys(d);
 		return;
 	}
 	if (d->stopping) {
@@ -156,6 +221,17 @@ enum {
 	OPT_LOG_FILE,
 	OPT_LOG_LEVEL,
 	OPT_JSON,
+	OPT_ALLOW_PUBLISH,
+	OPT_DENY_PUBLISH,
+	OPT_ALLOW_PLAY,
+	OPT_DENY_PLAY,
+	OPT_PUBLISH_KEY,
+	OPT_PLAY_KEY,
+	OPT_KEY_FILE,
+	OPT_ON_PUBLISH,
+	OPT_ON_PLAY,
+	OPT_ON_DONE,
+	OPT_HOOK_TIMEOUT,
 };
 
 static const struct option longopts[] = {
@@ -180,6 +256,17 @@ static const struct option longopts[] = {
     {"log-file", required_argument, NULL, OPT_LOG_FILE},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"json", no_argument, NULL, OPT_JSON},
+    {"allow-publish", required_argument, NULL, OPT_ALLOW_PUBLISH},
+    {"deny-publish", required_argument, NULL, OPT_DENY_PUBLISH},
+    {"allow-play", required_argument, NULL, OPT_ALLOW_PLAY},
+    {"deny-play", required_argument, NULL, OPT_DENY_PLAY},
+    {"publish-key", required_argument, NULL, OPT_PUBLISH_KEY},
+    {"play-key", required_argument, NULL, OPT_PLAY_KEY},
+    {"key-file", required_argument, NULL, OPT_KEY_FILE},
+    {"on-publish", required_argument, NULL, OPT_ON_PUBLISH},
+    {"on-play", required_argument, NULL, OPT_ON_PLAY},
+    {"on-done", required_argument, NULL, OPT_ON_DONE},
+    {"hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -197,6 +284,10 @@ main(int argc, char **argv)
 	int level = LOG_INFO, json = 0, ch, rc = RK_EXIT_OK;
 	struct event *sigs[3];
 	const int signums[3] = {SIGINT, SIGTERM, SIGHUP};
+	const char *hook_urls[HOOK_NKINDS] = {NULL, NULL, NULL};
+	static const char *const hook_opts[HOOK_NKINDS] = {
+	    "--on-publish", "--on-play", "--on-done"};
+	uint32_t hook_timeout_ms = HOOKS_TIMEOUT_MS;
 
 	cli_init(argv[0]);
 	memset(&d, 0, sizeof(d));
@@ -281,7 +372,8 @@ main(int argc, char **argv)
 			break;
 		case OPT_WRITE_DELAY:
 			d.cfg.write_delay_ms = (uint32_t)cli_duration_ms(
-			    "--write-delay", optarg, 0, RTMPD_WRITE_DELAY_MAX_MS);
+			    "--write-delay", optarg, 0,
+			    RTMPD_WRITE_DELAY_MAX_MS);
 			break;
 		case OPT_TAKEOVER:
 			d.cfg.takeover = 1;
@@ -302,6 +394,44 @@ main(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json = 1;
+			break;
+		case OPT_ALLOW_PUBLISH:
+			add_rule(&d, "--allow-publish", ACCESS_PUBLISH, 1,
+				 optarg);
+			break;
+		case OPT_DENY_PUBLISH:
+			add_rule(&d, "--deny-publish", ACCESS_PUBLISH, 0,
+				 optarg);
+			break;
+		case OPT_ALLOW_PLAY:
+			add_rule(&d, "--allow-play", ACCESS_PLAY, 1, optarg);
+			break;
+		case OPT_DENY_PLAY:
+			add_rule(&d, "--deny-play", ACCESS_PLAY, 0, optarg);
+			break;
+		case OPT_PUBLISH_KEY:
+			add_key(&d, "--publish-key", ACCESS_PUBLISH, optarg);
+			break;
+		case OPT_PLAY_KEY:
+			add_key(&d, "--play-key", ACCESS_PLAY, optarg);
+			break;
+		case OPT_KEY_FILE:
+			if (optarg[0] == '\0')
+				cli_usage_error("--key-file: empty file name");
+			d.access.key_file = optarg;
+			break;
+		case OPT_ON_PUBLISH:
+			hook_urls[HOOK_PUBLISH] = optarg;
+			break;
+		case OPT_ON_PLAY:
+			hook_urls[HOOK_PLAY] = optarg;
+			break;
+		case OPT_ON_DONE:
+			hook_urls[HOOK_DONE] = optarg;
+			break;
+		case OPT_HOOK_TIMEOUT:
+			hook_timeout_ms = (uint32_t)cli_duration_ms(
+			    "--hook-timeout", optarg, 100, 600000);
 			break;
 		case 'q':
 			level = LOG_ERROR;
@@ -327,22 +457,49 @@ main(int argc, char **argv)
 		cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (nspecs == 0)
 		listen_specs[nspecs++] = "0.0.0.0:1935";
+	d.base = event_base_new();
+	d.hooks = d.base ? hooks_new(d.base) : NULL;
+	if (d.hooks == NULL) {
+		cli_warn("out of memory");
+		rc = RK_EXIT_FAIL;
+		goto out;
+	}
+	hooks_set_timeout(d.hooks, hook_timeout_ms);
+	hooks_set_idle_cb(d.hooks, server_hooks_idle, &d);
+	for (i = 0; i < HOOK_NKINDS; i++) {
+		char err[512];
+
+		if (hook_urls[i] &&
+		    hooks_set_url(d.hooks, (enum hook_kind)i, hook_urls[i], err,
+				  sizeof(err)) < 0)
+			cli_usage_error("%s: %s", hook_opts[i], err);
+	}
+	if (d.access.key_file) {
+		char err[512];
+
+		if (access_load_key_file(&d.access, err, sizeof(err)) < 0) {
+			cli_warn("%s", err);
+			rc = RK_EXIT_FAIL;
+			goto out;
+		}
+	}
 	log_setup((enum log_level)level, json);
 	if (log_file && log_open_file(log_file) != 0) {
 		cli_warn("cannot open log file %s: %s", log_file,
 			 strerror(errno));
-		return RK_EXIT_FAIL;
+		rc = RK_EXIT_FAIL;
+		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	d.base = event_base_new();
-	d.relay = d.base ? relay_new(&d) : NULL;
+	d.relay = relay_new(&d);
 	d.listeners = calloc(nspecs, sizeof(*d.listeners));
 	d.accept_retry =
 	    d.base ? evtimer_new(d.base, accept_retry_cb, &d) : NULL;
 	if (d.relay == NULL || d.listeners == NULL || d.accept_retry == NULL) {
 		cli_warn("out of memory");
-		return RK_EXIT_FAIL;
+		rc = RK_EXIT_FAIL;
+		goto out;
 	}
 	for (i = 0; i < nspecs; i++) {
 		char err[256];
@@ -367,6 +524,15 @@ main(int argc, char **argv)
 		d.nlisteners++;
 		LOG_EV(LOG_INFO, "listen", LKV_S("addr", listen_specs[i]));
 	}
+	LOG_EV(LOG_INFO, "access",
+	       LKV_B("publish_key",
+		     access_key_required(&d.access, ACCESS_PUBLISH)),
+	       LKV_B("play_key", access_key_required(&d.access, ACCESS_PLAY)),
+	       LKV_U("publish_rules", d.access.rules[ACCESS_PUBLISH].n),
+	       LKV_U("play_rules", d.access.rules[ACCESS_PLAY].n),
+	       LKV_B("on_publish", hooks_enabled(d.hooks, HOOK_PUBLISH)),
+	       LKV_B("on_play", hooks_enabled(d.hooks, HOOK_PLAY)),
+	       LKV_B("on_done", hooks_enabled(d.hooks, HOOK_DONE)));
 	for (i = 0; i < 3; i++) {
 		sigs[i] = evsignal_new(d.base, signums[i], signal_cb, &d);
 		evsignal_add(sigs[i], NULL);
@@ -381,8 +547,11 @@ out:
 	for (i = 0; i < d.nlisteners; i++)
 		evconnlistener_free(d.listeners[i]);
 	free(d.listeners);
-	event_free(d.accept_retry);
+	if (d.accept_retry)
+		event_free(d.accept_retry);
 	relay_free(d.relay);
-	event_base_free(d.base);
+	access_free(&d.access);
+	if (d.base)
+		event_base_free(d.base);
 	return rc;
 }

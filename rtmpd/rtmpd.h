@@ -12,6 +12,8 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "access.h"
+#include "hooks.h"
 #include "net.h"
 
 /* Defaults of every limit; each is an option documented in rtmpd(8). */
@@ -29,8 +31,9 @@
 #define RTMPD_QUEUE_BYTES	   (2u << 20) /* per player, beyond the join burst */
 #define RTMPD_MAX_STREAMS_PER_CONN 8	      /* createStream calls */
 #define RTMPD_MAX_NAME		   1024	      /* app/stream name bytes */
+#define RTMPD_MAX_QUERY		   4096	      /* bytes after '?' in a name */
 #define RTMPD_MAX_METADATA	   (64u << 10) /* cached onMetaData bytes */
-#define RTMPD_WRITE_DELAY_MAX_MS 1000 /* --write-delay bound */
+#define RTMPD_WRITE_DELAY_MAX_MS   1000	       /* --write-delay bound */
 
 struct rtmpd_config {
 	uint32_t max_connections;
@@ -46,9 +49,9 @@ struct rtmpd_config {
 	uint32_t gop_max_frames;
 	uint32_t audio_window_ms;
 	uint64_t queue_bytes;
-	int gop_cache;	    /* 0 = players wait for the next keyframe */
-	int takeover;	    /* a new publisher replaces the old one */
-	int play_not_found; /* play of an unpublished stream is refused */
+	int gop_cache;		 /* 0 = players wait for the next keyframe */
+	int takeover;		 /* a new publisher replaces the old one */
+	int play_not_found;	 /* play of an unpublished stream is refused */
 	uint32_t write_delay_ms; /* hold messages this long to batch writes */
 };
 
@@ -66,6 +69,8 @@ struct rtmpd {
 	uint64_t next_id;
 	uint32_t nclients;
 	struct relay *relay;
+	struct access access; /* IP rules and keys (access.c) */
+	struct hooks *hooks;  /* on_publish, on_play, on_done (hooks.c) */
 	int stopping;
 	struct rtmpd_stats stats;
 };
@@ -78,8 +83,10 @@ void server_accept(struct rtmpd *d, evutil_socket_t fd,
 		   const struct sockaddr *sa, int salen);
 /* SIGTERM: players told, everyone closed after their output is written. */
 void server_shutdown(struct rtmpd *d);
-/* After the loop: free every connection still open. */
+/* After the loop: free every connection still open, and the hooks. */
 void server_free_all(struct rtmpd *d);
+/* The last hook call in flight finished (hooks_set_idle_cb). */
+void server_hooks_idle(void *d);
 
 /* ---- relay.c ---------------------------------------------------------- */
 

@@ -3,6 +3,8 @@
  * createStream, publish, play and the rest, in the order real clients
  * expect (see rtmpd(8) for the policies).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +36,14 @@ struct client {
 	struct player_state ps;
 	uint64_t bytes_out;
 	uint64_t media_in, ignored;
-	char *name; /* app/stream while publishing or playing, for logs */
+	char *name;    /* app/stream once publish/play passed the checks */
+	char *logname; /* name as logged: redacted when it is a key */
+	char *query;   /* raw query of that publish/play ("" when none) */
+	struct sockaddr_storage sa; /* peer, for the IP rules */
+	char ip[INET6_ADDRSTRLEN];  /* peer IP for hooks, IPv4-mapped as IPv4 */
+	struct hook_call *hook;	    /* on_publish / on_play in flight */
+	enum role pending;	    /* what the hook decides */
+	uint32_t pending_msid;
 };
 
 struct net_conn *
@@ -62,11 +71,18 @@ client_add_bytes_out(struct client *c, uint64_t n)
 }
 
 static void
+send_status_on(struct client *c, uint32_t msid, const char *level,
+	       const char *code, const char *desc)
+{
+	sess_send_status(&c->nc->sess, msid, level, code, desc);
+	net_conn_flush(c->nc);
+}
+
+static void
 send_status(struct client *c, const char *level, const char *code,
 	    const char *desc)
 {
-	sess_send_status(&c->nc->sess, c->msid, level, code, desc);
-	net_conn_flush(c->nc);
+	send_status_on(c, c->msid, level, code, desc);
 }
 
 static void
@@ -127,6 +143,24 @@ client_stream_begin(struct client *c)
 	stream_start_player(c->stream, c);
 }
 
+/* on_done: a publisher or player that had been allowed leaves. */
+static void
+hook_done(struct client *c, const char *role)
+{
+	struct hook_fields f;
+
+	if (!hooks_enabled(c->d->hooks, HOOK_DONE) || c->name == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.app = c->app;
+	f.name = c->name + strlen(c->app) + 1;
+	f.query = c->query;
+	f.addr = c->ip;
+	f.role = role;
+	f.clientid = c->id;
+	hooks_call(c->d->hooks, HOOK_DONE, &f, NULL, NULL);
+}
+
 /* Leave whatever role the connection had. */
 static void
 drop_role(struct client *c)
@@ -137,17 +171,45 @@ drop_role(struct client *c)
 		return;
 	if (c->role == ROLE_PUBLISHER && stream_publisher(s) == c) {
 		LOG_EV(LOG_INFO, "unpublish", LKV_U("id", c->id),
-		       LKV_S("stream", c->name),
+		       LKV_S("stream", c->logname),
 		       LKV_U("bytes_in", c->nc->bytes_in),
 		       LKV_U("messages", c->media_in));
 		stream_unpublish(s);
 		bufferevent_set_timeouts(c->nc->bev, NULL, NULL);
+		hook_done(c, "publish");
 	} else if (c->role == ROLE_PLAYER) {
 		stream_remove_player(s, c);
+		hook_done(c, "play");
 	}
 	c->role = ROLE_NONE;
 	c->stream = NULL;
 	relay_stream_release(c->d->relay, s);
+}
+
+/* Forget a publish or play waiting for its hook (the hook is not asked
+ * again, and its answer never reaches this connection). */
+static void
+cancel_pending(struct client *c)
+{
+	if (c->hook == NULL)
+		return;
+	hooks_cancel(c->hook);
+	c->hook = NULL;
+	c->pending = ROLE_NONE;
+}
+
+/* Stopping: exit once every connection and every hook call is done. */
+static void
+check_exit(struct rtmpd *d)
+{
+	if (d->stopping && d->nclients == 0 && hooks_pending(d->hooks) == 0)
+		event_base_loopexit(d->base, NULL);
+}
+
+void
+server_hooks_idle(void *arg)
+{
+	check_exit(arg);
 }
 
 static void
@@ -155,6 +217,7 @@ client_free(struct client *c)
 {
 	struct rtmpd *d = c->d;
 
+	cancel_pending(c);
 	drop_role(c);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -165,9 +228,10 @@ client_free(struct client *c)
 	d->nclients--;
 	free(c->app);
 	free(c->name);
+	free(c->logname);
+	free(c->query);
 	free(c);
-	if (d->stopping && d->nclients == 0)
-		event_base_loopexit(d->base, NULL);
+	check_exit(d);
 }
 
 /* Refuse with an onStatus the client can show (OBS retries forever on a
@@ -182,13 +246,26 @@ refuse(struct client *c, const char *code, const char *desc)
 	net_conn_close_after_flush(c->nc);
 }
 
+/* The same for a publish or play, naming the stream as logname. */
+static void
+refuse_stream(struct client *c, const char *code, const char *desc,
+	      const char *logname)
+{
+	LOG_EV(LOG_WARN, "refuse", LKV_U("id", c->id),
+	       LKV_S("addr", c->nc->peer), LKV_S("stream", logname),
+	       LKV_S("code", code), LKV_S("reason", desc));
+	send_status(c, "error", code, desc);
+	net_conn_close_after_flush(c->nc);
+}
+
 /*
  * The stream key: app + "/" + name without its query. Names are opaque
  * keys (never file paths), so "../" is harmless; control characters and
  * overlong names are refused.
  */
 static int
-stream_key(struct client *c, struct rtmp_str name, char *out, size_t outlen)
+stream_key(struct client *c, struct rtmp_str name, char *out, size_t outlen,
+	   char *query, size_t qlen)
 {
 	size_t i, n = name.len, alen;
 
@@ -199,9 +276,18 @@ stream_key(struct client *c, struct rtmp_str name, char *out, size_t outlen)
 		}
 	if (n == 0)
 		return -1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < name.len; i++)
 		if (name.p[i] < 0x20 || name.p[i] == 0x7F)
 			return -1;
+	/* The query, kept for the keys and the hooks (never logged). */
+	if (n < name.len) {
+		if (name.len - n - 1 >= qlen)
+			return -1;
+		memcpy(query, name.p + n + 1, name.len - n - 1);
+		query[name.len - n - 1] = '\0';
+	} else {
+		query[0] = '\0';
+	}
 	alen = strlen(c->app);
 	if (alen + 1 + n + 1 > outlen)
 		return -1;
@@ -274,11 +360,18 @@ on_create_stream(struct client *c, const struct rtmp_cmd *cmd)
 				    c->next_msid));
 }
 
+static const char *
+fail_code(enum role r)
+{
+	return r == ROLE_PUBLISHER ? "NetStream.Publish.BadName"
+				   : "NetStream.Play.Failed";
+}
+
 /* Checks shared by publish and play; 0 when the command may proceed. */
 static int
 stream_cmd_ok(struct client *c, const struct rtmp_cmd *cmd,
-	      const struct rtmp_msg_hdr *h, const char *what, char *key,
-	      size_t keylen)
+	      const struct rtmp_msg_hdr *h, enum role what, char *key,
+	      size_t keylen, char *query, size_t qlen)
 {
 	struct rtmp_str name;
 
@@ -287,38 +380,37 @@ stream_cmd_ok(struct client *c, const struct rtmp_cmd *cmd,
 			    "No such stream: call createStream first.");
 		return -1;
 	}
-	c->msid = h->stream_id;
+	/* Answered on the stream asked about; the current one is kept. */
 	if (c->role != ROLE_NONE) {
-		send_status(
-		    c, "error",
-		    strcmp(what, "publish") == 0 ? "NetStream.Publish.BadName"
-						 : "NetStream.Play.Failed",
+		send_status_on(
+		    c, h->stream_id, "error", fail_code(what),
 		    "This connection already publishes or plays a stream.");
 		return -1;
 	}
+	if (c->hook != NULL) {
+		send_status_on(c, h->stream_id, "error", fail_code(what),
+			       "A publish or play on this connection is "
+			       "waiting for the server's access check.");
+		return -1;
+	}
+	c->msid = h->stream_id;
 	if (!rtmp_cmd_arg_string(cmd, 0, &name) ||
-	    stream_key(c, name, key, keylen) < 0) {
-		refuse(c,
-		       strcmp(what, "publish") == 0
-			   ? "NetStream.Publish.BadName"
-			   : "NetStream.Play.Failed",
-		       "Missing or invalid stream name.");
+	    stream_key(c, name, key, keylen, query, qlen) < 0) {
+		refuse(c, fail_code(what), "Missing or invalid stream name.");
 		return -1;
 	}
 	return 0;
 }
 
 static void
-on_publish(struct client *c, const struct rtmp_cmd *cmd,
-	   const struct rtmp_msg_hdr *h)
+finish_publish(struct client *c)
 {
-	char key[RTMPD_MAX_NAME], desc[RTMPD_MAX_NAME + 64];
+	char desc[RTMPD_MAX_NAME + 64];
 	struct stream *s;
 	struct client *old;
 	struct timeval idle;
+	const char *key = c->name;
 
-	if (stream_cmd_ok(c, cmd, h, "publish", key, sizeof(key)) < 0)
-		return;
 	s = relay_stream(c->d->relay, key);
 	if (s == NULL) {
 		refuse(c, "NetStream.Publish.Failed", "Out of memory.");
@@ -329,12 +421,13 @@ on_publish(struct client *c, const struct rtmp_cmd *cmd,
 		if (!c->d->cfg.takeover) {
 			snprintf(desc, sizeof(desc),
 				 "Stream %s is already being published.", key);
-			refuse(c, "NetStream.Publish.BadName", desc);
+			refuse_stream(c, "NetStream.Publish.BadName", desc,
+				      c->logname);
 			relay_stream_release(c->d->relay, s);
 			return;
 		}
 		LOG_EV(LOG_INFO, "takeover", LKV_U("id", c->id),
-		       LKV_U("old_id", old->id), LKV_S("stream", key));
+		       LKV_U("old_id", old->id), LKV_S("stream", c->logname));
 		drop_role(old);
 		send_status(old, "error", "NetStream.Publish.BadName",
 			    "Another publisher took over the stream.");
@@ -345,8 +438,6 @@ on_publish(struct client *c, const struct rtmp_cmd *cmd,
 			return;
 		}
 	}
-	free(c->name);
-	c->name = strdup(key);
 	c->role = ROLE_PUBLISHER;
 	c->stream = s;
 	net_conn_deadline(c->nc, 0, 0, "");
@@ -356,21 +447,19 @@ on_publish(struct client *c, const struct rtmp_cmd *cmd,
 	snprintf(desc, sizeof(desc), "%s is now published.", key);
 	send_status(c, "status", "NetStream.Publish.Start", desc);
 	LOG_EV(LOG_INFO, "publish", LKV_U("id", c->id),
-	       LKV_S("addr", c->nc->peer), LKV_S("stream", key));
+	       LKV_S("addr", c->nc->peer), LKV_S("stream", c->logname));
 	stream_set_publisher(s, c);
 }
 
 static void
-on_play(struct client *c, const struct rtmp_cmd *cmd,
-	const struct rtmp_msg_hdr *h)
+finish_play(struct client *c)
 {
-	char key[RTMPD_MAX_NAME], desc[RTMPD_MAX_NAME + 64];
+	char desc[RTMPD_MAX_NAME + 64];
 	uint8_t buf[CMD_BUF], *e;
 	struct stream *s;
 	struct timeval send_to;
+	const char *key = c->name;
 
-	if (stream_cmd_ok(c, cmd, h, "play", key, sizeof(key)) < 0)
-		return;
 	s = relay_stream(c->d->relay, key);
 	if (s == NULL) {
 		refuse(c, "NetStream.Play.Failed", "Out of memory.");
@@ -379,12 +468,11 @@ on_play(struct client *c, const struct rtmp_cmd *cmd,
 	if (stream_publisher(s) == NULL && c->d->cfg.play_not_found) {
 		snprintf(desc, sizeof(desc), "Stream %s is not published.",
 			 key);
-		refuse(c, "NetStream.Play.StreamNotFound", desc);
+		refuse_stream(c, "NetStream.Play.StreamNotFound", desc,
+			      c->logname);
 		relay_stream_release(c->d->relay, s);
 		return;
 	}
-	free(c->name);
-	c->name = strdup(key);
 	c->role = ROLE_PLAYER;
 	c->stream = s;
 	net_conn_deadline(c->nc, 0, 0, "");
@@ -403,9 +491,143 @@ on_play(struct client *c, const struct rtmp_cmd *cmd,
 			       (size_t)(e - buf));
 	net_conn_flush(c->nc);
 	LOG_EV(LOG_INFO, "play", LKV_U("id", c->id), LKV_S("addr", c->nc->peer),
-	       LKV_S("stream", key),
+	       LKV_S("stream", c->logname),
 	       LKV_B("published", stream_publisher(s) != NULL));
 	stream_add_player(s, c);
+}
+
+/* The on_publish / on_play answer (from the event loop, never after the
+ * connection was freed: client_free cancels the call). */
+static void
+hook_answer(void *arg, int allowed, int status, const char *why)
+{
+	struct client *c = arg;
+	enum role r = c->pending;
+	char desc[160];
+
+	c->hook = NULL;
+	c->pending = ROLE_NONE;
+	if (c->nc->closing)
+		return;
+	if (!allowed) {
+		snprintf(desc, sizeof(desc),
+			 "%s refused by the server's %s check: %s.",
+			 r == ROLE_PUBLISHER ? "Publish" : "Play",
+			 r == ROLE_PUBLISHER ? "on_publish" : "on_play", why);
+		refuse_stream(c, fail_code(r), desc, c->logname);
+		return;
+	}
+	c->msid = c->pending_msid;
+	if (r == ROLE_PUBLISHER)
+		finish_publish(c);
+	else
+		finish_play(c);
+	net_conn_flush(c->nc);
+}
+
+static char *
+redacted(const char *stream, size_t app_len)
+{
+	char buf[RTMPD_MAX_NAME];
+
+	access_redact(stream, app_len, buf, sizeof(buf));
+	return strdup(buf);
+}
+
+/*
+ * publish or play: IP rules, then keys, then the hook (rtmpd(8), ACCESS
+ * CONTROL); the stream is taken when all of them allow.
+ */
+static void
+on_stream_cmd(struct client *c, const struct rtmp_cmd *cmd,
+	      const struct rtmp_msg_hdr *h, enum role r)
+{
+	char key[RTMPD_MAX_NAME], query[RTMPD_MAX_QUERY];
+	struct access *a = &c->d->access;
+	enum access_action act =
+	    r == ROLE_PUBLISHER ? ACCESS_PUBLISH : ACCESS_PLAY;
+	size_t alen = strlen(c->app);
+	const char *mapped = NULL, *name;
+	int secret;
+
+	if (stream_cmd_ok(c, cmd, h, r, key, sizeof(key), query,
+			  sizeof(query)) < 0)
+		return;
+	name = key + alen + 1;
+	/* A name equal to a key is a secret (OBS's stream key). */
+	secret = access_name_is_key(a, name, strlen(name));
+	free(c->name);
+	free(c->logname);
+	free(c->query);
+	c->name = c->logname = c->query = NULL;
+	if (!access_rules_check(&a->rules[act],
+				(const struct sockaddr *)&c->sa)) {
+		char *ln = secret ? redacted(key, alen) : strdup(key);
+
+		refuse_stream(c, fail_code(r),
+			      r == ROLE_PUBLISHER
+				  ? "Publishing from this address is not "
+				    "allowed."
+				  : "Playing from this address is not allowed.",
+			      ln ? ln : "");
+		free(ln);
+		return;
+	}
+	if (access_key_required(a, act) &&
+	    !access_key_check(a, act, key, alen, query, &mapped)) {
+		/* A name given without ?key= may be a mistyped bare key. */
+		const char *qv;
+		size_t qn;
+		char *ln = !secret && access_query_param(query, strlen(query),
+							 "key", &qv, &qn)
+			       ? strdup(key)
+			       : redacted(key, alen);
+
+		refuse_stream(c, fail_code(r),
+			      r == ROLE_PUBLISHER
+				  ? "Invalid or missing publish key."
+				  : "Invalid or missing play key.",
+			      ln ? ln : "");
+		free(ln);
+		return;
+	}
+	c->name = strdup(mapped ? mapped : key);
+	c->logname =
+	    secret && mapped == NULL ? redacted(key, alen) : strdup(c->name);
+	c->query = strdup(query);
+	if (c->name == NULL || c->logname == NULL || c->query == NULL) {
+		refuse(c, fail_code(r), "Out of memory.");
+		return;
+	}
+	if (hooks_enabled(c->d->hooks,
+			  r == ROLE_PUBLISHER ? HOOK_PUBLISH : HOOK_PLAY)) {
+		struct hook_fields f;
+
+		memset(&f, 0, sizeof(f));
+		f.app = c->app;
+		f.name = c->name + alen + 1;
+		f.query = c->query;
+		f.addr = c->ip;
+		f.clientid = c->id;
+		c->pending = r;
+		c->pending_msid = c->msid;
+		/* Media meanwhile is ignored (the role is not taken yet). */
+		c->hook = hooks_call(
+		    c->d->hooks, r == ROLE_PUBLISHER ? HOOK_PUBLISH : HOOK_PLAY,
+		    &f, hook_answer, c);
+		if (c->hook == NULL) {
+			c->pending = ROLE_NONE;
+			refuse_stream(c, fail_code(r),
+				      "The server's access check is "
+				      "unavailable.",
+				      c->logname);
+		}
+		return;
+	}
+	if (r == ROLE_PUBLISHER)
+		finish_publish(c);
+	else
+		finish_play(c);
 }
 
 static void
@@ -428,9 +650,9 @@ on_command(struct client *c, const struct rtmp_cmd *cmd,
 	if (rtmp_str_eq(cmd->name, "createStream")) {
 		on_create_stream(c, cmd);
 	} else if (rtmp_str_eq(cmd->name, "publish")) {
-		on_publish(c, cmd, h);
+		on_stream_cmd(c, cmd, h, ROLE_PUBLISHER);
 	} else if (rtmp_str_eq(cmd->name, "play")) {
-		on_play(c, cmd, h);
+		on_stream_cmd(c, cmd, h, ROLE_PLAYER);
 	} else if (rtmp_str_eq(cmd->name, "FCPublish")) {
 		/* Some encoders wait for onFCPublish before publishing. */
 		reply_result(c, cmd->txid);
@@ -452,6 +674,7 @@ on_command(struct client *c, const struct rtmp_cmd *cmd,
 		if (c->role == ROLE_PUBLISHER)
 			send_status(c, "status", "NetStream.Unpublish.Success",
 				    "The stream is unpublished.");
+		cancel_pending(c);
 		drop_role(c);
 		reply_result(c, cmd->txid);
 	} else if (rtmp_str_eq(cmd->name, "getStreamLength")) {
@@ -576,7 +799,7 @@ conn_close(struct net_conn *nc, int code, const char *why, void *arg)
 	       LKV_S("reason", why), LKV_U("bytes_in", nc->bytes_in),
 	       LKV_U("bytes_out", c->bytes_out + nc->sess.bytes_out),
 	       LKV_U("duration_ms", clock_mono_ms() - c->t_start),
-	       LKV_U("dropped", c->ps.drops));
+	       LKV_U("dropped", c->ps.drops), LKV_U("ignored", c->ignored));
 	client_free(c);
 }
 
@@ -584,6 +807,28 @@ static const struct net_conn_ops server_ops = {
     .on_event = conn_event,
     .on_close = conn_close,
 };
+
+/* Keep the peer's address for the IP rules, and its text for hooks. */
+static void
+peer_ip(const struct sockaddr *sa, int salen, struct client *c)
+{
+	if (sa == NULL || salen <= 0 || (size_t)salen > sizeof(c->sa))
+		return;
+	memcpy(&c->sa, sa, (size_t)salen);
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  c->ip, sizeof(c->ip));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a =
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a))
+			inet_ntop(AF_INET, a->s6_addr + 12, c->ip,
+				  sizeof(c->ip));
+		else
+			inet_ntop(AF_INET6, a, c->ip, sizeof(c->ip));
+	}
+}
 
 void
 server_accept(struct rtmpd *d, evutil_socket_t fd, const struct sockaddr *sa,
@@ -617,6 +862,7 @@ server_accept(struct rtmpd *d, evutil_socket_t fd, const struct sockaddr *sa,
 	c->d = d;
 	c->id = ++d->next_id;
 	c->t_start = clock_mono_ms();
+	peer_ip(sa, salen, c);
 	c->nc = net_conn_accept(d->base, fd, sa, salen, &sc, &server_ops, c);
 	if (c->nc == NULL) {
 		evutil_closesocket(fd);
@@ -642,22 +888,29 @@ server_shutdown(struct rtmpd *d)
 	d->stopping = 1;
 	/* Publishers first: their players get StreamEOF + UnpublishNotify
 	 * (ffmpeg then ends cleanly), exactly once. */
-	for (c = d->clients; c; c = c->next)
+	for (c = d->clients; c; c = c->next) {
+		cancel_pending(c);
 		if (c->role == ROLE_PUBLISHER)
 			drop_role(c);
+	}
 	for (c = d->clients; c; c = next) {
 		next = c->next;
 		net_conn_close_after_flush(c->nc);
 	}
-	if (d->nclients == 0)
-		event_base_loopexit(d->base, NULL);
+	check_exit(d);
 }
 
 void
 server_free_all(struct rtmpd *d)
 {
-	while (d->clients) {
-		struct client *c = d->clients;
+	struct client *c;
+
+	/* No on_done calls from here on; then nothing is in flight. */
+	for (c = d->clients; c; c = c->next)
+		cancel_pending(c);
+	hooks_free(d->hooks);
+	d->hooks = NULL;
+	while ((c = d->clients) != NULL) {
 		struct net_conn *nc = c->nc;
 
 		client_free(c);

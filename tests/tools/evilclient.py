@@ -482,6 +482,129 @@ CASES = {
 }
 
 
+# ---- rtmpd access control (rtmpd-access.bats) ---------------------------
+
+def amf_decode(b, pos=0):
+    """One AMF0 value (numbers, booleans, strings, null, objects, ECMA
+    arrays): (value, next position)."""
+    t = b[pos]
+    pos += 1
+    if t == 0:
+        return struct.unpack(">d", b[pos:pos + 8])[0], pos + 8
+    if t == 1:
+        return b[pos] != 0, pos + 1
+    if t == 2:
+        n = struct.unpack(">H", b[pos:pos + 2])[0]
+        return b[pos + 2:pos + 2 + n].decode("utf-8", "replace"), pos + 2 + n
+    if t in (5, 6):
+        return None, pos
+    if t in (3, 8):
+        if t == 8:
+            pos += 4
+        obj = {}
+        while b[pos:pos + 3] != b"\x00\x00\x09":
+            n = struct.unpack(">H", b[pos:pos + 2])[0]
+            k = b[pos + 2:pos + 2 + n].decode("utf-8", "replace")
+            obj[k], pos = amf_decode(b, pos + 2 + n)
+        return obj, pos + 3
+    raise ValueError("AMF0 type %d" % t)
+
+
+def statuses(c, seconds):
+    """Read for up to seconds: print a line per onStatus
+    ("status CODE DESCRIPTION"), then "closed" when the server closed the
+    connection after them, or "open" when it had not by then."""
+    rd = ChunkReader()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        c.s.settimeout(max(0.01, end - time.monotonic()))
+        try:
+            d = c.s.recv(65536)
+        except socket.timeout:
+            break
+        except OSError:
+            d = b""
+        if not d:
+            print("closed", flush=True)
+            return
+        for typ, ts, payload in rd.feed(d):
+            if typ != 20:
+                continue
+            try:
+                name, pos = amf_decode(payload)
+                if name != "onStatus":
+                    continue
+                _, pos = amf_decode(payload, pos)
+                _, pos = amf_decode(payload, pos)
+                info, pos = amf_decode(payload, pos)
+            except (ValueError, IndexError, struct.error):
+                continue
+            print("status %s %s" % (info.get("code"), info.get("description")),
+                  flush=True)
+    print("open", flush=True)
+
+
+def c_publish_status(c, arg):
+    """Publish as NAME (ARG; "?key=..." allowed), print the onStatus
+    answers and whether the server closed: the refusal must arrive before
+    the close. APP (environment) is the application, default live."""
+    c.handshake()
+    c.send(connect_cmd(os.environ.get("APP", "live")))
+    c.send(command("createStream", 2, amf_null()))
+    c.send(command("publish", 3, amf_null(), amf_str(arg), amf_str("live"),
+                   msid=1, csid=5))
+    statuses(c, float(os.environ.get("WATCH_SECONDS", "3")))
+    raise SystemExit(0)
+
+
+def c_play_status(c, arg):
+    """The same for play."""
+    c.handshake()
+    c.send(connect_cmd(os.environ.get("APP", "live")))
+    c.send(command("createStream", 2, amf_null()))
+    c.send(command("play", 3, amf_null(), amf_str(arg), msid=1, csid=5))
+    statuses(c, float(os.environ.get("WATCH_SECONDS", "3")))
+    raise SystemExit(0)
+
+
+def c_publish_twice(c, arg):
+    """Publish ARG on stream 1, and at once again on stream 2 (while the
+    first waits for its hook): print the answers."""
+    c.handshake()
+    c.send(connect_cmd())
+    c.send(command("createStream", 2, amf_null()))
+    c.send(command("createStream", 3, amf_null()))
+    c.send(command("publish", 4, amf_null(), amf_str(arg), amf_str("live"),
+                   msid=1, csid=5))
+    c.send(command("publish", 5, amf_null(), amf_str(arg), amf_str("live"),
+                   msid=2, csid=5))
+    statuses(c, float(os.environ.get("WATCH_SECONDS", "3")))
+    raise SystemExit(0)
+
+
+def c_publish_leave(c, arg):
+    """Publish ARG and send a few video messages, then reset the connection
+    after LEAVE_AFTER seconds (default 0.5): for hooks still pending."""
+    c.handshake()
+    c.send(connect_cmd())
+    c.send(command("createStream", 2, amf_null()))
+    c.send(command("publish", 3, amf_null(), amf_str(arg), amf_str("live"),
+                   msid=1, csid=5))
+    for i in range(5):
+        c.send(chunks(6, 9, 1, b"\x17\x01\x00\x00\x00" + b"\x00" * 64, ts=40 * i))
+    time.sleep(float(os.environ.get("LEAVE_AFTER", "0.5")))
+    c.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.s.close()
+    print("left", flush=True)
+    raise SystemExit(0)
+
+
+CASES.update({
+    "publish-status": c_publish_status, "play-status": c_play_status,
+    "publish-twice": c_publish_twice, "publish-leave": c_publish_leave,
+})
+
+
 def main():
     if len(sys.argv) < 4 or sys.argv[3] not in CASES:
         sys.exit("usage: evilclient.py HOST PORT CASE [ARG]\ncases: " + " ".join(sorted(CASES)))
