@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "tls.h"
 
 #define CMD_BUF 4096
 
@@ -38,6 +39,8 @@ rtmp_client_step_name(enum rtmp_client_step step)
 static void
 client_free(struct rtmp_client *c)
 {
+	if (c->tls_ctx)
+		tls_ctx_free(c->tls_ctx);
 	free(c);
 }
 
@@ -393,6 +396,7 @@ rtmp_client_start(struct event_base *base, const struct rtmp_client_cfg *cfg,
 		  size_t errlen)
 {
 	struct rtmp_client *c = calloc(1, sizeof(*c));
+	struct net_dial_opts dial;
 	struct sess_config sc;
 	int ms;
 
@@ -419,11 +423,25 @@ rtmp_client_start(struct event_base *base, const struct rtmp_client_cfg *cfg,
 	ms = cfg->step_timeout_ms ? cfg->step_timeout_ms
 				  : RTMP_CLIENT_STEP_TIMEOUT_DEFAULT;
 	c->step = RTMP_STEP_TCP;
-	c->conn =
-	    net_conn_dial(base, cfg->url.host, cfg->url.port, ms > 0 ? ms : 0,
-			  &sc, &client_net_ops, c, err, errlen);
+	memset(&dial, 0, sizeof(dial));
+	dial.timeout_ms = ms > 0 ? ms : 0;
+	if (cfg->url.tls) {
+		struct tls_client_opts to;
+
+		to.insecure = cfg->tls_insecure;
+		to.ca_file = cfg->tls_ca_file;
+		c->tls_ctx = tls_client_ctx_new(&to, err, errlen);
+		if (c->tls_ctx == NULL) {
+			free(c);
+			return NULL;
+		}
+		dial.tls_ctx = c->tls_ctx;
+		dial.tls_insecure = cfg->tls_insecure;
+	}
+	c->conn = net_conn_dial_opts(base, cfg->url.host, cfg->url.port, &dial,
+				     &sc, &client_net_ops, c, err, errlen);
 	if (c->conn == NULL) {
-		free(c);
+		client_free(c);
 		return NULL;
 	}
 	if (ms > 0)

@@ -55,6 +55,11 @@ struct rtmp_client_cfg {
 	uint32_t buffer_ms;  /* play: SetBufferLength (0 = default) */
 	int step_timeout_ms; /* 0 = default; -1 = none */
 	struct sess_config sess;
+	/* rtmps:// (tls.h): skip the certificate checks / trust this PEM
+	 * bundle instead of the system's. A failed check ends the client with
+	 * RK_EXIT_PROTOCOL and "certificate verify failed: ...". */
+	int tls_insecure;
+	const char *tls_ca_file;
 };
 
 struct rtmp_client;
@@ -108,12 +113,14 @@ struct rtmp_client {
 	int ended;
 	int in_cb;
 	int free_pending;
+	void *tls_ctx; /* rtmps:// */
 	int stop_code; /* rtmp_client_stop's code and reason */
 	char stop_why[128];
 };
 
 /* Dial and start. NULL with a message in err when the URL's host cannot be
- * resolved or memory runs out (the caller exits 3 or 1). */
+ * resolved, TLS cannot be set up (no TLS in this build, a CA file that
+ * cannot be read) or memory runs out. */
 struct rtmp_client *rtmp_client_start(struct event_base *base,
 				      const struct rtmp_client_cfg *cfg,
 				      const struct rtmp_client_ops *ops,
