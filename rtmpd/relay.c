@@ -41,6 +41,7 @@ struct stream {
 	uint8_t *meta; /* onMetaData body, without @setDataFrame */
 	size_t meta_len;
 	struct shmsg *vseq, *aseq; /* codec sequence headers */
+	struct shmsg *vmeta;	   /* Enhanced RTMP video metadata (HDR...) */
 	struct shmsg **gop;	   /* from the last keyframe */
 	size_t ngop, gopcap;
 	uint64_t gop_bytes;
@@ -119,7 +120,8 @@ caches_clear(struct stream *s)
 	gop_clear(s);
 	shmsg_unref(s->vseq);
 	shmsg_unref(s->aseq);
-	s->vseq = s->aseq = NULL;
+	shmsg_unref(s->vmeta);
+	s->vseq = s->aseq = s->vmeta = NULL;
 	free(s->meta);
 	s->meta = NULL;
 	s->meta_len = 0;
@@ -285,7 +287,7 @@ player_send(struct stream *s, struct client *c, struct shmsg *m,
 	uint8_t hdr[CHUNK_MAX_HEADER];
 	uint8_t *e;
 
-	if (!m->seq_hdr) {
+	if (!m->config) {
 		if (pending <= cfg->queue_bytes)
 			p->burst = 0;
 		if (p->need_key && !(m->key || (!s->has_video))) {
@@ -397,6 +399,8 @@ player_prime(struct stream *s, struct client *c, const struct rtmpd_config *cfg)
 				 s->meta_len);
 	if (s->vseq)
 		player_send(s, c, s->vseq, cfg);
+	if (s->vmeta)
+		player_send(s, c, s->vmeta, cfg);
 	if (s->aseq)
 		player_send(s, c, s->aseq, cfg);
 	if (cfg->gop_cache && s->gop_valid)
@@ -564,9 +568,22 @@ shmsg_new(struct stream *s, uint8_t type, uint32_t ts, const uint8_t *p,
 	if (type == RTMP_MSG_VIDEO) {
 		m->key = (uint8_t)flv_video_is_keyframe(p, len);
 		m->seq_hdr = (uint8_t)flv_video_is_seq_header(p, len);
+		/* Enhanced RTMP metadata (colour, HDR) and command frames
+		 * describe the stream like sequence headers do: they are
+		 * never dropped, and the last metadata is kept for joiners. */
+		if (len > 0 && ((p[0] >> 4) & 7) == FLV_FRAME_COMMAND) {
+			m->config = 1;
+		} else if (len > 0 && (p[0] & 0x80)) {
+			struct flv_video_info vi;
+
+			if (flv_video_parse(p, len, &vi) == RTMP_OK &&
+			    vi.packet_type == FLV_VPT_METADATA)
+				m->config = m->vmeta = 1;
+		}
 	} else {
 		m->seq_hdr = (uint8_t)flv_audio_is_seq_header(p, len);
 	}
+	m->config |= m->seq_hdr;
 	/* A delta is only known after an earlier message of this publisher on
 	 * the same chunk stream, and only when time did not go backwards. */
 	if (s->prev_valid[cs] && (int32_t)(ts - s->prev_ts[cs]) >= 0) {
@@ -629,7 +646,7 @@ gop_pop_front(struct stream *s)
 static void
 gop_update(struct stream *s, struct shmsg *m, const struct rtmpd_config *cfg)
 {
-	if (!cfg->gop_cache || m->seq_hdr)
+	if (!cfg->gop_cache || m->config)
 		return;
 	if (m->type == RTMP_MSG_VIDEO) {
 		if (!s->has_video) {
@@ -676,8 +693,12 @@ stream_media(struct stream *s, uint8_t type, uint32_t ts, const uint8_t *p,
 		shmsg_unref(*slot);
 		*slot = m;
 		m->refs++;
+	} else if (m->vmeta) {
+		shmsg_unref(s->vmeta);
+		s->vmeta = m;
+		m->refs++;
 	}
-	if (type == RTMP_MSG_VIDEO && !m->seq_hdr && !s->has_video &&
+	if (type == RTMP_MSG_VIDEO && !m->config && !s->has_video &&
 	    !cfg->gop_cache)
 		s->has_video = 1;
 	gop_update(s, m, cfg);

@@ -71,6 +71,7 @@ struct rtmpd {
 	struct relay *relay;
 	struct access access; /* IP rules and keys (access.c) */
 	struct hooks *hooks;  /* on_publish, on_play, on_done (hooks.c) */
+	void *tls_ctx;	      /* --tls-cert/--tls-key (tls.h), NULL = none */
 	int stopping;
 	struct rtmpd_stats stats;
 };
@@ -79,8 +80,9 @@ struct rtmpd {
 struct client;
 struct stream;
 
+/* tls: accepted on a --tls-listen socket (TLS handshake first). */
 void server_accept(struct rtmpd *d, evutil_socket_t fd,
-		   const struct sockaddr *sa, int salen);
+		   const struct sockaddr *sa, int salen, int tls);
 /* SIGTERM: players told, everyone closed after their output is written. */
 void server_shutdown(struct rtmpd *d);
 /* After the loop: free every connection still open, and the hooks. */
@@ -106,6 +108,8 @@ struct shmsg {
 	uint8_t type;	   /* RTMP_MSG_AUDIO / RTMP_MSG_VIDEO */
 	uint8_t key;	   /* video keyframe */
 	uint8_t seq_hdr;   /* a codec sequence header */
+	uint8_t config;	   /* never dropped: headers, metadata, commands */
+	uint8_t vmeta;	   /* Enhanced RTMP video metadata packet */
 	uint8_t delta_ok;  /* the type 1 header is right for in-step players */
 	uint64_t seq;	   /* position on its csid in this stream */
 	uint32_t hdr1_len; /* bytes of the shared first header */
