@@ -23,9 +23,12 @@ fi
 url="rtmp://127.0.0.1:$port/live/demo"
 pids=()
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	local i
+	# Publisher first, then the relay, so nothing reports a lost link.
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill "${pids[i]}" 2>/dev/null || true
+		wait "${pids[i]}" 2>/dev/null || true
+	done
 }
 trap cleanup EXIT INT TERM
 
