@@ -107,3 +107,32 @@ packet_hashes() {
 	ffprobe -v error -show_entries packet=stream_index,size,data_hash \
 		-show_data_hash CRC32 -of csv=p=0 "$@"
 }
+
+# rtmppush: start_nginx_notify: like start_nginx, with publish_notify on,
+# so players get NetStream.Play.UnpublishNotify when the publisher leaves
+# (ffmpeg takes it as the end of the stream; by default nginx-rtmp sends
+# only StreamEOF, which ffmpeg ignores). Sets NGINX_PORT, NGINX_DIR,
+# NGINX_PID.
+start_nginx_notify() {
+	NGINX_PORT=${1:-$(free_port)}
+	NGINX_DIR="$BATS_TEST_TMPDIR/nginx"
+	mkdir -p "$NGINX_DIR/logs"
+	cat >"$NGINX_DIR/nginx.conf" <<-CONF
+	load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
+	worker_processes 1;
+	daemon off;
+	pid $NGINX_DIR/nginx.pid;
+	error_log $NGINX_DIR/logs/error.log info;
+	events { worker_connections 1024; }
+	rtmp {
+		server {
+			listen 127.0.0.1:$NGINX_PORT;
+			chunk_size 4096;
+			application live { live on; publish_notify on; }
+		}
+	}
+	CONF
+	nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" >"$NGINX_DIR/logs/stdout.log" 2>&1 3>&- &
+	NGINX_PID=$!
+	wait_port "$NGINX_PORT" 10
+}
