@@ -141,6 +141,10 @@ annexb_hand_out(struct annexb_framer *f, struct annexb_au *au)
 	au->len = f->out_len;
 	au->keyframe = f->keyframe;
 	au->nals = f->nals;
+	au->ref = f->cur_ref;
+	au->idr = f->cur_idr;
+	au->poc = f->cur_poc;
+	au->poc_err = f->cur_poc_err;
 	f->len = 0;
 	f->nals = 0;
 	f->has_slice = 0;
@@ -154,6 +158,30 @@ annexb_drop_unit(struct annexb_framer *f)
 	f->nals = 0;
 	f->has_slice = 0;
 	f->keyframe = 0;
+}
+
+/*
+ * The first slice of a unit: its picture order count, from the last SPS and
+ * PPS. A slice this cannot read still goes out (the decoder may know
+ * better); only its count is missing.
+ */
+static void
+annexb_unit_poc(struct annexb_framer *f, const uint8_t *nal, size_t len)
+{
+	struct h264_slice sh;
+	int r;
+
+	f->cur_ref = (nal[0] >> 5) != 0;
+	f->cur_idr = (nal[0] & 0x1f) == H264_NAL_IDR;
+	f->cur_poc = 0;
+	if (!f->sps_ok || !f->pps_ok) {
+		f->cur_poc_err = RTMP_ERR_UNSUPPORTED;
+		return;
+	}
+	r = h264_slice_parse(nal, len, &f->sps_info, &f->pps_info, &sh);
+	if (r == RTMP_OK)
+		r = h264_poc_compute(&f->poc, &f->sps_info, &sh, &f->cur_poc);
+	f->cur_poc_err = r;
 }
 
 /*
@@ -187,8 +215,9 @@ annexb_framer_push(struct annexb_framer *f, const uint8_t *nal, size_t len,
 {
 	size_t max = f->max_au ? f->max_au : ANNEXB_MAX_AU_DEFAULT;
 	struct h264_sps sps;
+	struct h264_pps pps;
 	uint8_t type;
-	int closes = 0, sps_r = RTMP_OK, r;
+	int closes = 0, sps_r = RTMP_OK, pps_r = RTMP_OK, r;
 
 	/* annexb_next_nal yields an empty NAL for padding at end of stream. */
 	if (len == 0)
@@ -217,6 +246,11 @@ annexb_framer_push(struct annexb_framer *f, const uint8_t *nal, size_t len,
 		if (sps_r != RTMP_OK && sps_r != RTMP_ERR_UNSUPPORTED)
 			return RTMP_ERR_MALFORMED;
 	}
+	/* A PPS this cannot read still goes into the configuration, as it
+	 * always did; only the counts of the slices that use it are lost. */
+	memset(&pps, 0, sizeof(pps));
+	if (type == H264_NAL_PPS)
+		pps_r = h264_pps_parse(nal, len, &pps);
 	if (annexb_is_slice(type) && len < 2)
 		return RTMP_ERR_MALFORMED;
 
@@ -261,7 +295,12 @@ annexb_framer_push(struct annexb_framer *f, const uint8_t *nal, size_t len,
 	} else if (type == H264_NAL_PPS) {
 		memcpy(f->pps, nal, len);
 		f->pps_len = len;
+		f->pps_ok = pps_r == RTMP_OK;
+		if (f->pps_ok)
+			f->pps_info = pps;
 	}
+	if (annexb_is_slice(type) && !f->has_slice)
+		annexb_unit_poc(f, nal, len);
 	wr_be32(f->buf + f->len, (uint32_t)len);
 	memcpy(f->buf + f->len + ANNEXB_AVCC_LEN, nal, len);
 	f->len += ANNEXB_AVCC_LEN + len;

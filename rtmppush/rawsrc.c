@@ -4,22 +4,29 @@
  * ADTS header, an onMetaData describing them, and the two streams muxed by
  * timestamp.
  *
- * Video timing: frame n is at n * 1000 / fps ms, in decode order, with a
- * composition time of 0: Annex B carries no presentation times, so a
- * stream with B-frames is sent with decode-order timestamps (rtmppush(1),
- * CAVEATS). Audio: every ADTS frame is 1024 samples at its sample rate.
+ * Video timing: frame n in decoding order is at n * 1000 / fps ms. Annex B
+ * carries no presentation times, so they come from the picture order counts
+ * (h264_reorder): a frame presented at rank p is at (p + depth) * 1000 /
+ * fps, depth being the SPS's reorder delay, and its composition time is
+ * the difference. That is what ffmpeg writes for the same x264 stream
+ * (rounding included, see rv_emit): the first key frame at 0 with a
+ * composition time of the delay. Frames wait in a queue (at most
+ * H264_REORDER_MAX_HELD) until their rank is known.
+ * Audio: every ADTS frame is 1024 samples at its sample rate.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "cli.h"
 #include "rawsrc.h"
 #include "rtmp_msg.h"
 
-#define RAW_VIDEO_HDR 5 /* frame type + codec, AVC packet type, CTS */
-#define RAW_AUDIO_HDR 2 /* sound format byte, AAC packet type */
+#define RAW_VIDEO_HDR 5	       /* frame type + codec, AVC packet type, CTS */
+#define RAW_CTS_MAX   0x7fffff /* FLV 10.1 E.4.3.1: SI24 */
+#define RAW_AUDIO_HDR 2	       /* sound format byte, AAC packet type */
 #define RAW_FPS_MAX   1000.0
 #define RAW_META_CAP  1024
 /* FLV audio byte for AAC: format 10, 44 kHz, 16-bit, stereo; FLV 10.1
@@ -28,6 +35,72 @@
 #define RAW_AAC_FLAGS 0xAF
 
 enum raw_state { RAW_PRIME, RAW_SEQ_V, RAW_SEQ_A, RAW_MUX };
+
+/* An access unit waiting for its composition time, with the parameter sets
+ * in force for it. */
+struct rv_unit {
+	uint8_t *data;
+	size_t len, cap;
+	int keyframe;
+	uint8_t sps[ANNEXB_MAX_PS], pps[ANNEXB_MAX_PS];
+	size_t sps_len, pps_len;
+};
+
+/*
+ * The H.264 reader: struct raw_video (source.h) first, so that s->v points
+ * at one of these, and the reorder queue, which only this file sees. (It
+ * could move into raw_video.)
+ */
+struct raw_vx {
+	struct raw_video v;
+	struct h264_reorder ro;
+	uint64_t admitted; /* units queued since the start */
+	struct rv_unit q[H264_REORDER_MAX_HELD];
+	unsigned q_head, q_n;
+	/* Frame duration num / den ms, exact, when the rate is the SPS's
+	 * (2000 num_units_in_tick / time_scale, reduced); 0 with --fps. */
+	uint64_t dur_num, dur_den;
+	uint64_t forced; /* rank flushes after H264_REORDER_LOOKAHEAD */
+	int eof;	 /* input read and flushed; done once drained */
+};
+
+static struct raw_vx *
+rvx(struct raw_video *v)
+{
+	return (struct raw_vx *)(void *)v;
+}
+
+static uint64_t
+gcd64(uint64_t a, uint64_t b)
+{
+	while (b != 0) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * k frame durations in ms, rounded half away from zero as ffmpeg's
+ * av_rescale_q does: exactly from the SPS rate when the product fits in
+ * 64 bits (24000/1001 fps puts frames on exact half ms), else in double.
+ */
+static int64_t
+rv_ms(const struct raw_video *v, int64_t k)
+{
+	const struct raw_vx *vx = (const struct raw_vx *)(const void *)v;
+	uint64_t mag = k < 0 ? (uint64_t)-k : (uint64_t)k, q, r;
+
+	if (vx->dur_den == 0 || mag > UINT64_MAX / vx->dur_num)
+		return llround((double)k * 1000.0 / v->fps);
+	q = mag * vx->dur_num / vx->dur_den;
+	r = mag * vx->dur_num % vx->dur_den;
+	if (r >= vx->dur_den - r)
+		q++;
+	return k < 0 ? -(int64_t)q : (int64_t)q;
+}
 
 static int
 grow(uint8_t **b, size_t *cap, size_t need)
@@ -57,11 +130,42 @@ fill_error(struct src *s, struct in_src *in)
 
 /* ---- H.264 ----------------------------------------------------------- */
 
+static struct raw_video *
+rv_new(void)
+{
+	struct raw_vx *vx = calloc(1, sizeof(*vx));
+
+	if (vx == NULL)
+		return NULL;
+	annexb_framer_init(&vx->v.fr);
+	vx->v.in.fd = -1;
+	return &vx->v;
+}
+
+static void
+rv_free(struct raw_video *v)
+{
+	struct raw_vx *vx = rvx(v);
+	unsigned i;
+
+	annexb_framer_free(&v->fr);
+	for (i = 0; i < H264_REORDER_MAX_HELD; i++)
+		free(vx->q[i].data);
+	free(v->msg);
+	free(vx);
+}
+
 static void
 rv_reset(struct raw_video *v)
 {
+	struct raw_vx *vx = rvx(v);
+
 	annexb_framer_free(&v->fr);
 	annexb_framer_init(&v->fr);
+	h264_reorder_init(&vx->ro, 0);
+	vx->admitted = 0;
+	vx->q_head = vx->q_n = 0;
+	vx->eof = 0;
 	v->frames = 0;
 	v->have = v->done = 0;
 	v->cur_sps_len = v->cur_pps_len = 0;
@@ -69,19 +173,22 @@ rv_reset(struct raw_video *v)
 }
 
 /*
- * An access unit is complete: make it the next message, or drop it when
- * the stream has not reached its first IDR with SPS and PPS yet (a player
- * could decode nothing before it). SRC_MSG, 0 (dropped) or SRC_ERROR.
+ * An access unit is complete: queue it for its composition time, or drop it
+ * when the stream has not reached its first IDR with SPS and PPS yet (a
+ * player could decode nothing before it). 0 or SRC_ERROR.
  */
 static int
-rv_take(struct src *s, struct raw_video *v, const struct annexb_au *au)
+rv_admit(struct src *s, struct raw_video *v, const struct annexb_au *au)
 {
-	if (v->frames == 0 &&
+	struct raw_vx *vx = rvx(v);
+	struct rv_unit *u;
+
+	if (vx->admitted == 0 &&
 	    (!au->keyframe || v->out_sps_len == 0 || v->out_pps_len == 0)) {
 		v->dropped++;
 		return 0;
 	}
-	if (v->frames == 0) {
+	if (vx->admitted == 0) {
 		struct h264_sps info;
 
 		memset(&info, 0, sizeof(info));
@@ -98,19 +205,94 @@ rv_take(struct src *s, struct raw_video *v, const struct annexb_au *au)
 				    "%s: the SPS has no usable frame rate (no "
 				    "VUI timing): give one with --fps",
 				    v->in.name);
+			if (!v->fps_forced) {
+				/* fps > 0: both fields are not 0 */
+				uint64_t n = 2000ull * info.num_units_in_tick,
+					 g = gcd64(n, info.time_scale);
+
+				vx->dur_num = n / g;
+				vx->dur_den = info.time_scale / g;
+			}
 		}
+		/* Without an SPS to read, nothing is reordered: composition
+		 * times 0. A later SPS keeps this delay, so that
+		 * presentation times never step back. */
+		h264_reorder_init(&vx->ro, v->out_info_ok
+					       ? h264_sps_reorder_depth(&info)
+					       : 0);
 	}
-	if (grow(&v->msg, &v->msg_cap, RAW_VIDEO_HDR + au->len) < 0)
+	/* rv_fill keeps a free slot: it flushes before the reorder limit,
+	 * which the queue is sized for. */
+	u = &vx->q[(vx->q_head + vx->q_n) % H264_REORDER_MAX_HELD];
+	if (grow(&u->data, &u->cap, au->len) < 0)
 		return src_fail(s, RK_EXIT_FAIL, "out of memory");
-	v->keyframe = au->keyframe;
+	memcpy(u->data, au->data, au->len);
+	u->len = au->len;
+	u->keyframe = au->keyframe;
+	memcpy(u->sps, v->out_sps, v->out_sps_len);
+	u->sps_len = v->out_sps_len;
+	memcpy(u->pps, v->out_pps, v->out_pps_len);
+	u->pps_len = v->out_pps_len;
+	vx->q_n++;
+	vx->admitted++;
+	if (au->poc_err == RTMP_OK) {
+		(void)h264_reorder_push(&vx->ro, au->poc, au->keyframe);
+	} else {
+		/* A picture without a count (a slice header this cannot
+		 * read, another PPS) is shown in decoding order. */
+		h264_reorder_flush(&vx->ro);
+		(void)h264_reorder_push(&vx->ro, 0, au->keyframe);
+		h264_reorder_flush(&vx->ro);
+	}
+	return 0;
+}
+
+/*
+ * The oldest queued unit, when its composition time is known, becomes the
+ * next message: SRC_MSG, 0 (none ready) or SRC_ERROR.
+ */
+static int
+rv_emit(struct src *s, struct raw_video *v)
+{
+	struct raw_vx *vx = rvx(v);
+	struct rv_unit *u;
+	unsigned off, depth = vx->ro.depth;
+	int64_t base, pts, cts;
+
+	if (vx->q_n == 0 || !h264_reorder_pop(&vx->ro, &off))
+		return 0;
+	u = &vx->q[vx->q_head];
+	if (grow(&v->msg, &v->msg_cap, RAW_VIDEO_HDR + u->len) < 0)
+		return src_fail(s, RK_EXIT_FAIL, "out of memory");
+	/*
+	 * ffmpeg's rounding, so that a frame duration that is not a whole
+	 * number of ms gives its timestamps: x264 hands out decoding times
+	 * depth frames below the presentation times, ffmpeg rounds each to
+	 * the ms and shifts both up by the rounded delay (avoid_negative_ts).
+	 * With depth 0 this is n * 1000 / fps.
+	 */
+	base = rv_ms(v, depth);
+	v->t = rv_ms(v, (int64_t)v->frames - depth) + base;
+	pts = rv_ms(v, (int64_t)v->frames + off - depth) + base;
+	cts = pts - v->t;
+	if (cts > RAW_CTS_MAX) /* only below 0.006 fps */
+		cts = RAW_CTS_MAX;
+	v->keyframe = u->keyframe;
 	v->msg[0] =
-	    (uint8_t)((au->keyframe ? FLV_FRAME_KEY : FLV_FRAME_INTER) << 4 |
+	    (uint8_t)((u->keyframe ? FLV_FRAME_KEY : FLV_FRAME_INTER) << 4 |
 		      FLV_CODEC_AVC);
 	v->msg[1] = 1; /* AVC NALU */
-	v->msg[2] = v->msg[3] = v->msg[4] = 0;
-	memcpy(v->msg + RAW_VIDEO_HDR, au->data, au->len);
-	v->msg_len = RAW_VIDEO_HDR + au->len;
-	v->t = llround((double)v->frames * 1000.0 / v->fps);
+	wr_be24(v->msg + 2, (uint32_t)cts);
+	memcpy(v->msg + RAW_VIDEO_HDR, u->data, u->len);
+	v->msg_len = RAW_VIDEO_HDR + u->len;
+	/* raw_next sends a new configuration before this unit when its
+	 * parameter sets differ from the last sent. */
+	memcpy(v->out_sps, u->sps, u->sps_len);
+	v->out_sps_len = u->sps_len;
+	memcpy(v->out_pps, u->pps, u->pps_len);
+	v->out_pps_len = u->pps_len;
+	vx->q_head = (vx->q_head + 1) % H264_REORDER_MAX_HELD;
+	vx->q_n--;
 	v->frames++;
 	v->have = 1;
 	return SRC_MSG;
@@ -128,6 +310,7 @@ rv_unit_closed(struct raw_video *v)
 static int
 rv_fill(struct src *s, struct raw_video *v)
 {
+	struct raw_vx *vx = rvx(v);
 	struct annexb_au au;
 	struct rtmp_str nal;
 
@@ -139,28 +322,46 @@ rv_fill(struct src *s, struct raw_video *v)
 		uint8_t type;
 		int r;
 
+		r = rv_emit(s, v);
+		if (r != 0)
+			return r;
+		if (vx->eof) /* and the queue drained */
+			v->done = 1;
 		if (v->done)
 			return SRC_END;
+		/*
+		 * A frame has waited for its rank while H264_REORDER_LOOKAHEAD
+		 * + depth others came in (a stream reordered deeper than its
+		 * SPS says): rank what waits and go on, so that the queue and
+		 * the latency stay bounded.
+		 */
+		if (vx->q_n >= 1 + H264_REORDER_LOOKAHEAD + vx->ro.depth) {
+			h264_reorder_flush(&vx->ro);
+			vx->forced++;
+			continue;
+		}
 		n = len ? annexb_next_nal(p, len, v->in.eof, &nal)
 			: RTMP_ERR_NEED_MORE;
 		if (n == RTMP_ERR_NEED_MORE) {
 			size_t want;
 
 			if (v->in.eof) {
-				v->done = 1;
+				vx->eof = 1;
 				if (annexb_framer_flush(&v->fr, &au) == 1) {
 					rv_unit_closed(v);
-					r = rv_take(s, v, &au);
+					r = rv_admit(s, v, &au);
 					if (r != 0)
 						return r;
 				}
-				if (v->frames == 0)
+				if (vx->admitted == 0)
 					return src_fail(
 					    s, RK_EXIT_INPUT,
 					    "%s: no IDR picture with its SPS "
 					    "and PPS in the input",
 					    v->in.name);
-				return SRC_END;
+				/* The rest is emitted above, then END. */
+				h264_reorder_flush(&vx->ro);
+				continue;
 			}
 			/* Grow geometrically: the NAL scan restarts each
 			 * time. */
@@ -227,7 +428,7 @@ rv_fill(struct src *s, struct raw_video *v)
 		}
 		in_consume(&v->in, (size_t)n);
 		if (r == 1) {
-			r = rv_take(s, v, &au);
+			r = rv_admit(s, v, &au);
 			if (r != 0)
 				return r;
 		}
@@ -538,7 +739,7 @@ raw_next(struct src *s, struct push_msg *m)
 static int
 scan_video(struct src *s, const char *path, double fps, double *kbps)
 {
-	struct raw_video *v = calloc(1, sizeof(*v));
+	struct raw_video *v = rv_new();
 	uint64_t bytes = 0;
 	int r = SRC_END;
 
@@ -546,10 +747,9 @@ scan_video(struct src *s, const char *path, double fps, double *kbps)
 		return src_fail(s, RK_EXIT_FAIL, "out of memory");
 	if (in_open(&v->in, path, SRC_H264_MAX_BUFFER) < 0) {
 		r = src_fail(s, RK_EXIT_FAIL, "%s", v->in.err);
-		free(v);
+		rv_free(v);
 		return r;
 	}
-	annexb_framer_init(&v->fr);
 	v->fps_forced = fps;
 	while (v->in.pos < SRC_RATE_SCAN_BYTES) {
 		r = rv_fill(s, v);
@@ -563,10 +763,8 @@ scan_video(struct src *s, const char *path, double fps, double *kbps)
 	if (r != SRC_ERROR && v->frames > 0 && v->fps > 0)
 		*kbps =
 		    (double)bytes * 8.0 / ((double)v->frames * 1000.0 / v->fps);
-	annexb_framer_free(&v->fr);
 	in_close(&v->in);
-	free(v->msg);
-	free(v);
+	rv_free(v);
 	return r == SRC_ERROR ? -1 : 0;
 }
 
@@ -615,13 +813,11 @@ raw_open(struct src *s, const struct src_opts *o, const enum src_format f[2])
 		size_t max;
 
 		if (f[i] == SRC_FMT_H264) {
-			s->v = calloc(1, sizeof(*s->v));
+			s->v = rv_new();
 			if (s->v == NULL)
 				return src_fail(s, RK_EXIT_FAIL,
 						"out of memory");
-			annexb_framer_init(&s->v->fr);
 			s->v->fps_forced = o->fps;
-			s->v->in.fd = -1;
 			in = &s->v->in;
 			max = SRC_H264_MAX_BUFFER;
 			vpath = o->paths[i];
@@ -674,10 +870,8 @@ void
 raw_close(struct src *s)
 {
 	if (s->v) {
-		annexb_framer_free(&s->v->fr);
 		in_close(&s->v->in);
-		free(s->v->msg);
-		free(s->v);
+		rv_free(s->v);
 		s->v = NULL;
 	}
 	if (s->a) {

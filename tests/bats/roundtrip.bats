@@ -60,6 +60,52 @@ decoded_md5() {
 	diff "$BATS_TEST_TMPDIR/src.a" "$BATS_TEST_TMPDIR/out.a"
 }
 
+@test "raw H.264 with B-frames gets the presentation times ffmpeg gave the same stream" {
+	start_rtmpd
+	"$RTMPDUMPFLV" -q --extract-video "$BATS_TEST_TMPDIR/v.h264" "$FIXTURES/sample.flv"
+	pull_then_push rawv "$BATS_TEST_TMPDIR/out.flv" "$BATS_TEST_TMPDIR/v.h264"
+	# ffmpeg wrote sample.flv from x264's own timestamps: every video
+	# tag's timestamp (dts) and timestamp + composition time (pts) must
+	# come out the same, key frames at the same places.
+	local p="ffprobe -v error -select_streams v -show_entries packet=dts,pts,flags -of csv=p=0"
+	$p "$FIXTURES/sample.flv" >"$BATS_TEST_TMPDIR/src.p"
+	$p "$BATS_TEST_TMPDIR/out.flv" >"$BATS_TEST_TMPDIR/out.p"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/src.p")" -eq 250 ]
+	diff "$BATS_TEST_TMPDIR/src.p" "$BATS_TEST_TMPDIR/out.p"
+	# The check has teeth: the first key frame is presented 80 ms (the
+	# reorder delay of two frames) after it is decoded, and so is every
+	# frame at least 40 ms after.
+	head -1 "$BATS_TEST_TMPDIR/out.p" | grep -qx '80,0,K_*'
+	awk -F, '$1 != $2 {n++} END {exit !(n == 250)}' "$BATS_TEST_TMPDIR/out.p"
+	# The same from our own reader, tag by tag: timestamp and cts.
+	"$RTMPDUMPFLV" "$FIXTURES/sample.flv" | awk '$2 == "video" && /packet=nalu/ {print $3, $NF}' >"$BATS_TEST_TMPDIR/src.t"
+	"$RTMPDUMPFLV" "$BATS_TEST_TMPDIR/out.flv" | awk '$2 == "video" && /packet=nalu/ {print $3, $NF}' >"$BATS_TEST_TMPDIR/out.t"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/src.t")" -eq 250 ]
+	diff "$BATS_TEST_TMPDIR/src.t" "$BATS_TEST_TMPDIR/out.t"
+}
+
+@test "raw H.264 at 24000/1001 fps with a B-pyramid gets ffmpeg's timestamps to the millisecond" {
+	# 1001/24 ms frames put some timestamps on exact half milliseconds,
+	# which ffmpeg rounds up from the shifted decoding times.
+	ffmpeg -nostdin -v error -f lavfi -i testsrc=size=160x120:rate=24000/1001 \
+		-frames:v 96 -c:v libx264 -threads 1 -bf 3 -x264-params b-pyramid=normal \
+		"$BATS_TEST_TMPDIR/in.flv"
+	"$RTMPDUMPFLV" -q --extract-video "$BATS_TEST_TMPDIR/v.h264" "$BATS_TEST_TMPDIR/in.flv"
+	start_rtmpd
+	pull_then_push pyr "$BATS_TEST_TMPDIR/out.flv" "$BATS_TEST_TMPDIR/v.h264"
+	local p="ffprobe -v error -select_streams v -show_entries packet=dts,pts,flags -of csv=p=0"
+	$p "$BATS_TEST_TMPDIR/in.flv" >"$BATS_TEST_TMPDIR/in.p"
+	$p "$BATS_TEST_TMPDIR/out.flv" >"$BATS_TEST_TMPDIR/out.p"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/in.p")" -eq 96 ]
+	diff "$BATS_TEST_TMPDIR/in.p" "$BATS_TEST_TMPDIR/out.p"
+	# 12 frames of 1001/24 ms: 500.5 ms, rounded up, after the first
+	# key frame's 2-frame delay; and frames really reordered (several
+	# composition times).
+	head -1 "$BATS_TEST_TMPDIR/out.p" | grep -qx '83,0,K_*'
+	grep -q ',584,' "$BATS_TEST_TMPDIR/out.p"
+	[ "$(awk -F, '{print $1 - $2}' "$BATS_TEST_TMPDIR/out.p" | sort -u | wc -l)" -ge 4 ]
+}
+
 @test "an FLV pushed with rtmppush is recorded by rtmppull tag for tag" {
 	start_rtmpd
 	pull_then_push flv "$BATS_TEST_TMPDIR/out.flv" "$FIXTURES/sample.flv"

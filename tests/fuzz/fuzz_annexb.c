@@ -3,8 +3,10 @@
  * two input bytes choose the framer's max_au and the read sizes; the rest
  * is the stream. The stream is framed twice, whole and in pieces, and both
  * runs must find the same NAL units and the same access units, each unit's
- * AVCC length fields must tile it exactly, and nothing may read past the
- * bytes of the current read (each read is an exact-size heap copy).
+ * AVCC length fields must tile it exactly, its picture order count fields
+ * must agree (the counts carry state from unit to unit), and nothing may
+ * read past the bytes of the current read (each read is an exact-size heap
+ * copy).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -49,6 +51,25 @@ fz_check_unit(const struct annexb_au *au, size_t max)
 	}
 	if (n != au->nals || idr != (au->keyframe != 0))
 		abort();
+	/* The picture order count of the first slice: a count, or why not. */
+	if (au->poc_err != RTMP_OK && au->poc_err != RTMP_ERR_MALFORMED &&
+	    au->poc_err != RTMP_ERR_UNSUPPORTED)
+		abort();
+	if ((au->poc_err != RTMP_OK && au->poc != 0) ||
+	    (au->idr && !au->keyframe))
+		abort();
+}
+
+/* Everything a unit reports, for the whole-versus-pieces comparison. */
+static void
+fz_hash_unit(uint64_t *h, const struct annexb_au *au)
+{
+	fz_hash(h, au->data, au->len);
+	fz_hash(h, &au->keyframe, sizeof(au->keyframe));
+	fz_hash(h, &au->poc, sizeof(au->poc));
+	fz_hash(h, &au->poc_err, sizeof(au->poc_err));
+	fz_hash(h, &au->ref, sizeof(au->ref));
+	fz_hash(h, &au->idr, sizeof(au->idr));
 }
 
 /* Frame in[0..len), reads growing by steps from seed (0: one read). */
@@ -100,8 +121,7 @@ fz_run(const uint8_t *in, size_t len, uint32_t max_au, uint32_t seed,
 		fz_hash(unit_hash, &pr, sizeof(pr));
 		if (pr == 1) {
 			fz_check_unit(&au, max);
-			fz_hash(unit_hash, au.data, au.len);
-			fz_hash(unit_hash, &au.keyframe, sizeof(au.keyframe));
+			fz_hash_unit(unit_hash, &au);
 		} else if (pr == RTMP_ERR_NOMEM) {
 			abort();
 		}
@@ -111,8 +131,7 @@ fz_run(const uint8_t *in, size_t len, uint32_t max_au, uint32_t seed,
 	}
 	if (annexb_framer_flush(&f, &au) == 1) {
 		fz_check_unit(&au, max);
-		fz_hash(unit_hash, au.data, au.len);
-		fz_hash(unit_hash, &au.keyframe, sizeof(au.keyframe));
+		fz_hash_unit(unit_hash, &au);
 	}
 	annexb_framer_free(&f);
 }

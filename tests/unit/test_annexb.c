@@ -171,7 +171,10 @@ test_next_nal_prefixes(void)
 
 /* -------------------------------------------------------------- framer */
 
-/* Serialized output of a walk: for each unit, key, nals, len, data. */
+#define SINK_POCS 256
+
+/* Serialized output of a walk: for each unit, key, nals, len, its picture
+ * order count fields, data. */
 struct sink {
 	uint8_t *b;
 	size_t len, cap;
@@ -180,6 +183,9 @@ struct sink {
 	int gop_ok;   /* keyframe exactly at multiples of gop */
 	unsigned gop; /* 0: not checked */
 	unsigned first_nals;
+	/* Picture order counts of the first SINK_POCS units. */
+	int32_t poc[SINK_POCS];
+	int poc_err[SINK_POCS], ref[SINK_POCS];
 };
 
 static void
@@ -198,7 +204,7 @@ sink_add(struct sink *s, const uint8_t *p, size_t n)
 static void
 sink_unit(struct sink *s, const struct annexb_au *au)
 {
-	uint8_t hdr[9];
+	uint8_t hdr[16];
 	size_t off = 0;
 	unsigned n = 0;
 
@@ -218,6 +224,11 @@ sink_unit(struct sink *s, const struct annexb_au *au)
 		s->gop_ok = 0;
 	if (s->units == 0)
 		s->first_nals = au->nals;
+	if (s->units < SINK_POCS) {
+		s->poc[s->units] = au->poc;
+		s->poc_err[s->units] = au->poc_err;
+		s->ref[s->units] = au->ref;
+	}
 	s->units++;
 	s->keyframes += au->keyframe != 0;
 	hdr[0] = (uint8_t)au->keyframe;
@@ -228,6 +239,13 @@ sink_unit(struct sink *s, const struct annexb_au *au)
 	hdr[5] = (uint8_t)(au->len >> 8);
 	hdr[6] = (uint8_t)au->len;
 	hdr[7] = hdr[8] = 0xee;
+	hdr[9] = (uint8_t)((uint32_t)au->poc >> 24);
+	hdr[10] = (uint8_t)((uint32_t)au->poc >> 16);
+	hdr[11] = (uint8_t)((uint32_t)au->poc >> 8);
+	hdr[12] = (uint8_t)au->poc;
+	hdr[13] = (uint8_t)au->poc_err;
+	hdr[14] = (uint8_t)au->ref;
+	hdr[15] = (uint8_t)au->idr;
 	sink_add(s, hdr, sizeof(hdr));
 	sink_add(s, au->data, au->len);
 }
@@ -338,6 +356,15 @@ static const struct {
 static const int hand_units[] = {0, 1,	2,  3,	-1, 5,	6,  -1, 8, -1,
 				 9, 10, 11, -1, 12, 13, 14, 15, -1};
 static const int hand_keys[] = {1, 0, 0, 0, 1};
+/*
+ * Counts of the first slice of each unit, from sample_sps (4-bit
+ * frame_num, 6-bit pic_order_cnt_lsb) and sample_pps. n_idr: lsb 1; n_p1:
+ * lsb 2, above it; n_p2 ends inside pic_order_cnt_lsb, n_p3 inside
+ * pic_parameter_set_id, n_idr2 inside pic_order_cnt_lsb: still handed out.
+ */
+static const int32_t hand_poc[] = {1, 2, 0, 0, 0};
+static const int hand_poc_err[] = {RTMP_OK, RTMP_OK, RTMP_ERR_MALFORMED,
+				   RTMP_ERR_MALFORMED, RTMP_ERR_MALFORMED};
 
 static void
 expected_hand(struct sink *s)
@@ -354,7 +381,12 @@ expected_hand(struct sink *s)
 		if (k < 0) {
 			au.data = buf;
 			au.len = n;
-			au.keyframe = hand_keys[u++];
+			au.keyframe = hand_keys[u];
+			au.idr = hand_keys[u];
+			au.ref = 1;
+			au.poc = hand_poc[u];
+			au.poc_err = hand_poc_err[u];
+			u++;
 			au.nals = nals;
 			sink_unit(s, &au);
 			n = 0;
@@ -609,6 +641,130 @@ slurp(const char *path, size_t *len)
 	return b;
 }
 
+/*
+ * sample.h264's first GOP (x264 -bf 2 -b-pyramid, MaxPicOrderCntLsb 64):
+ * the counts, which put its frames in the presentation order ffprobe gives
+ * sample.flv (pts = 80 + 20 * count ms), with the lsb wrap after 62.
+ */
+static const int32_t gop_poc[SAMPLE_GOP] = {
+    0,	6,  2,	4,  12, 8,  10, 18, 14, 16, 24, 20, 22, 30, 26, 28, 36,
+    32, 34, 42, 38, 40, 48, 44, 46, 54, 50, 52, 60, 56, 58, 66, 62, 64,
+    72, 68, 70, 78, 74, 76, 84, 80, 82, 90, 86, 88, 96, 92, 94, 98,
+};
+/* Of every unit: nal_ref_idc != 0 (ffmpeg's trace_headers), and the
+ * composition time of sample.flv's tag in units of 40 ms (rtmpdump-flv);
+ * x264 varied the pattern in the third and fifth GOPs. */
+static const char sample_refs[] =
+    "1110110110110110110110110110110110110110110110110111101101101101"
+    "1011011011011011011011011011011011011111011011011011011011011011"
+    "0110110110110110110110111011011011011011011011011011011011011011"
+    "0110110111101101101101101101101101101101101101101101101101";
+static const char sample_cts40[] =
+    "2411411411411411411411411411411411411411411411411224114114114114"
+    "1141141141141141141141141141141141122241141141141141141141141141"
+    "1411411411411411411411241141141141141141141141141141141141141141"
+    "1411411224114114114114114114114114114114114114114114114112";
+
+/* The counts of every unit, and the composition times they give at the
+ * SPS's reorder depth (2) against sample.flv's own, ffmpeg's. */
+static void
+fixture_pocs(const struct sink *s)
+{
+	struct h264_reorder r;
+	unsigned i, n = 0, off[SAMPLE_UNITS];
+	int gop_ok = 1, refs_ok = 1, cts_ok = 1;
+
+	for (i = 0; i < SAMPLE_UNITS; i++) {
+		if (s->poc_err[i] != RTMP_OK ||
+		    s->ref[i] != (sample_refs[i] == '1'))
+			refs_ok = 0;
+		if (i < SAMPLE_GOP && s->poc[i] != gop_poc[i])
+			gop_ok = 0;
+	}
+	ok(gop_ok, "sample.h264: the counts of the first GOP");
+	ok(refs_ok,
+	   "sample.h264: all %d units counted, reference flags "
+	   "as trace_headers reads them",
+	   SAMPLE_UNITS);
+	h264_reorder_init(&r, 2);
+	for (i = 0; i < SAMPLE_UNITS; i++) {
+		if (h264_reorder_push(&r, s->poc[i], i % SAMPLE_GOP == 0) !=
+		    RTMP_OK)
+			cts_ok = 0;
+		while (n < SAMPLE_UNITS && h264_reorder_pop(&r, &off[n]))
+			n++;
+	}
+	h264_reorder_flush(&r);
+	while (n < SAMPLE_UNITS && h264_reorder_pop(&r, &off[n]))
+		n++;
+	for (i = 0; i < n; i++) {
+		if (off[i] != (unsigned)(sample_cts40[i] - '0')) {
+			cts_ok = 0;
+			printf("# unit %u: offset %u, want %c\n", i, off[i],
+			       sample_cts40[i]);
+		}
+	}
+	ok(cts_ok && n == SAMPLE_UNITS,
+	   "sample.h264: reordered at depth 2, composition times equal "
+	   "sample.flv's (%u units)",
+	   n);
+}
+
+static void
+test_framer_poc(void)
+{
+	/* pps id 1 (ue 010), sps id 0 (1), CAVLC, no bottom field count */
+	static const uint8_t pps1[] = {0x68, 0x52};
+	/* ue with 8 leading zeros, then the NAL ends */
+	static const uint8_t pps_bad[] = {0x68, 0x00, 0x80};
+	/* IDR of pps 1: first_mb 0, type 7, pps 1 (010), frame_num 0000,
+	 * idr_pic_id 0, lsb 000000, then slice data */
+	static const uint8_t idr_pps1[] = {0x65, 0x88, 0x41, 0x02, 0x55};
+	static const uint8_t p_lsb2[] = {0x41, 0x9a, 0x01, 0x02};
+	struct annexb_framer f;
+	struct annexb_au au;
+
+	annexb_framer_init(&f);
+	is_int(annexb_framer_push(&f, p_lsb2, sizeof(p_lsb2), &au), 0,
+	       "poc: slice before any SPS");
+	is_int(annexb_framer_push(&f, sample_sps, sizeof(sample_sps), &au), 1,
+	       "poc: SPS closes it");
+	is_int(au.poc_err, RTMP_ERR_UNSUPPORTED,
+	       "poc: no SPS/PPS yet: UNSUPPORTED");
+	is_int(annexb_framer_push(&f, p_lsb2, sizeof(p_lsb2), &au), 0,
+	       "poc: slice with an SPS, no PPS");
+	is_int(annexb_framer_push(&f, pps_bad, sizeof(pps_bad), &au), 1,
+	       "poc: a PPS that cannot be read is still taken");
+	is_int(au.poc_err, RTMP_ERR_UNSUPPORTED, "poc: no PPS: UNSUPPORTED");
+	ok(!f.pps_ok && f.pps_len == sizeof(pps_bad),
+	   "poc: bad PPS kept for the configuration, not parsed");
+	is_int(annexb_framer_push(&f, sample_pps, sizeof(sample_pps), &au), 0,
+	       "poc: sample PPS");
+	ok(f.pps_ok && f.pps_info.pps_id == 0 && f.pps_info.entropy_coding_mode,
+	   "poc: sample PPS parsed");
+	is_int(annexb_framer_push(&f, idr_pps1, sizeof(idr_pps1), &au), 0,
+	       "poc: IDR naming pps 1");
+	is_int(annexb_framer_push(&f, pps1, sizeof(pps1), &au), 1,
+	       "poc: PPS 1 closes it");
+	is_int(au.poc_err, RTMP_ERR_UNSUPPORTED,
+	       "poc: slice of another PPS: UNSUPPORTED");
+	ok(au.keyframe && au.idr && au.ref, "poc: IDR flags still set");
+	ok(f.pps_ok && f.pps_info.pps_id == 1 &&
+	       !f.pps_info.entropy_coding_mode,
+	   "poc: PPS 1 parsed");
+	is_int(annexb_framer_push(&f, idr_pps1, sizeof(idr_pps1), &au), 0,
+	       "poc: IDR of pps 1");
+	is_int(annexb_framer_push(&f, p_lsb2, sizeof(p_lsb2), &au), 1,
+	       "poc: P (pps 0) closes it");
+	is_int(au.poc_err, RTMP_OK, "poc: IDR of pps 1 counted");
+	is_int(au.poc, 0, "poc: IDR count 0");
+	is_int(annexb_framer_flush(&f, &au), 1, "poc: flush the P");
+	is_int(au.poc_err, RTMP_ERR_UNSUPPORTED,
+	       "poc: P of pps 0 after PPS 1 replaced it: UNSUPPORTED");
+	ok(!au.idr && au.ref && !au.keyframe, "poc: P flags");
+	annexb_framer_free(&f);
+}
+
 static void
 test_fixture(void)
 {
@@ -670,6 +826,7 @@ test_fixture(void)
 	}
 	/* 250 slices, one SEI, and SPS + PPS before each of the 5 IDRs. */
 	is_int(ref.nals_in, SAMPLE_UNITS + 1 + 5 + 5, "sample.h264: NAL count");
+	fixture_pocs(&ref);
 	free(ref.b);
 	free(file);
 }
@@ -683,6 +840,7 @@ main(void)
 	test_framer_splits();
 	test_framer_limits();
 	test_framer_malformed();
+	test_framer_poc();
 	test_fixture();
 	return done_testing();
 }

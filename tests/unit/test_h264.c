@@ -3,6 +3,12 @@
  * one per profile / chroma format / scan / VUI variant, with the values
  * ffprobe reports for them), and SPS built field by field to reach every
  * branch of 7.3.2.1.1 and every range limit exactly at and one past it.
+ * PPS and slice headers: sample.h264's, prefixes, and headers built field
+ * by field (round trips, every range). Picture order counts: sample.h264's
+ * first GOP (checked against ffprobe's presentation order) and hand-
+ * computed sequences for types 0, 1 and 2 up to the 32-bit limits. The
+ * reorder helper: sample.flv's composition times, the lookahead limit and
+ * random counts.
  */
 #include <stdint.h>
 
@@ -74,6 +80,18 @@ static const struct real_sps real[] = {
     {"with hrd",
      "6764000dacd9447b01100000030010000003032604001e840007a129b0c01e28532c",
      100, 13, 1, 64, 48, 25, 0, 0, 0, 8, 1, 1, 1, -1, 2},
+};
+
+/*
+ * Per entry of real[]: max_num_reorder_frames and max_dec_frame_buffering
+ * of the VUI bitstream_restriction, log2_max_frame_num and
+ * log2_max_pic_order_cnt_lsb (0 for pic_order_cnt_type 2), as ffmpeg's
+ * trace_headers bitstream filter reads them.
+ */
+static const unsigned real_reorder[][4] = {
+    {2, 4, 4, 6}, {0, 1, 4, 0}, {0, 3, 4, 0}, {2, 4, 4, 6}, {2, 4, 4, 6},
+    {2, 4, 4, 6}, {2, 4, 4, 6}, {2, 4, 4, 6}, {0, 3, 4, 0}, {2, 4, 4, 6},
+    {2, 4, 4, 6}, {2, 4, 4, 6}, {2, 4, 4, 6},
 };
 
 static size_t
@@ -148,6 +166,17 @@ test_real(void)
 		is_int(s.colour_primaries, r->primaries, "%s: primaries",
 		       r->name);
 		ok(s.has_timing, "%s: has timing", r->name);
+		ok(s.has_reorder, "%s: bitstream_restriction read", r->name);
+		is_int(s.max_num_reorder_frames, real_reorder[i][0],
+		       "%s: max_num_reorder_frames", r->name);
+		is_int(s.max_dec_frame_buffering, real_reorder[i][1],
+		       "%s: max_dec_frame_buffering", r->name);
+		is_int(h264_sps_reorder_depth(&s), real_reorder[i][0],
+		       "%s: reorder depth from the VUI", r->name);
+		is_int(s.log2_max_frame_num, real_reorder[i][2],
+		       "%s: log2_max_frame_num", r->name);
+		is_int(s.log2_max_poc_lsb, real_reorder[i][3],
+		       "%s: log2_max_pic_order_cnt_lsb", r->name);
 		ok(h264_sps_fps(&s) > r->fps - 0.001 &&
 		       h264_sps_fps(&s) < r->fps + 0.001,
 		   "%s: fps %.3f", r->name, h264_sps_fps(&s));
@@ -217,6 +246,11 @@ struct gen {
 	int timing;
 	uint32_t nuit, time_scale;
 	unsigned fixed;
+	/* E.1.1 after timing_info */
+	int tail;
+	unsigned nal_hrd, vcl_hrd; /* 0 absent, else cpb_cnt_minus1 + 1 */
+	int restriction;
+	unsigned mv_len, reorder, dec_buf;
 };
 
 static struct gen
@@ -262,14 +296,74 @@ gen_scaling_list(struct bw *w, unsigned size, unsigned idx, int bad)
 	}
 }
 
-/* Build the RBSP, add rbsp_trailing_bits, escape it (7.4.1) and prefix the
- * NAL header. Returns the NAL size. */
+/* Add rbsp_trailing_bits to the RBSP in w, escape it (7.4.1) and prefix
+ * the NAL header. Returns the NAL size. */
+static size_t
+gen_nal(uint8_t hdr, struct bw *w, uint8_t *out)
+{
+	size_t i, n, o = 0;
+	unsigned zeros = 0;
+
+	bw_u(w, 1, 1); /* rbsp_stop_one_bit */
+	n = (w->bits + 7) / 8;
+	out[o++] = hdr;
+	for (i = 0; i < n; i++) {
+		if (zeros >= 2 && w->b[i] <= 3) {
+			out[o++] = 3;
+			zeros = 0;
+		}
+		zeros = w->b[i] == 0 ? zeros + 1 : 0;
+		out[o++] = w->b[i];
+	}
+	return o;
+}
+
+/* E.1.2 with the largest values the syntax allows in each field. */
+static void
+gen_hrd(struct bw *w, unsigned cpb_cnt)
+{
+	unsigned i;
+
+	bw_ue(w, cpb_cnt - 1);
+	bw_u(w, 4, 15);
+	bw_u(w, 4, 15);
+	for (i = 0; i < cpb_cnt; i++) {
+		bw_ue(w, 0xfffffffe);
+		bw_ue(w, 0xfffffffe);
+		bw_u(w, 1, 1);
+	}
+	bw_u(w, 20, 0xfffff);
+}
+
+static void
+gen_vui_tail(struct bw *w, const struct gen *g)
+{
+	bw_u(w, 1, g->nal_hrd != 0);
+	if (g->nal_hrd)
+		gen_hrd(w, g->nal_hrd);
+	bw_u(w, 1, g->vcl_hrd != 0);
+	if (g->vcl_hrd)
+		gen_hrd(w, g->vcl_hrd);
+	if (g->nal_hrd || g->vcl_hrd)
+		bw_u(w, 1, 1); /* low_delay_hrd_flag */
+	bw_u(w, 1, 1);	       /* pic_struct_present_flag */
+	bw_u(w, 1, g->restriction);
+	if (g->restriction) {
+		bw_u(w, 1, 1);
+		bw_ue(w, 2);
+		bw_ue(w, 1);
+		bw_ue(w, g->mv_len);
+		bw_ue(w, g->mv_len);
+		bw_ue(w, g->reorder);
+		bw_ue(w, g->dec_buf);
+	}
+}
+
 static size_t
 gen_sps(const struct gen *g, uint8_t *out)
 {
 	struct bw w;
-	size_t i, n, o = 0;
-	unsigned zeros = 0;
+	size_t i;
 
 	memset(&w, 0, sizeof(w));
 	bw_u(&w, 8, g->profile);
@@ -353,19 +447,10 @@ gen_sps(const struct gen *g, uint8_t *out)
 			bw_u(&w, 32, g->time_scale);
 			bw_u(&w, 1, g->fixed);
 		}
+		if (g->tail)
+			gen_vui_tail(&w, g);
 	}
-	bw_u(&w, 1, 1); /* rbsp_stop_one_bit */
-	n = (w.bits + 7) / 8;
-	out[o++] = 0x67;
-	for (i = 0; i < n; i++) {
-		if (zeros >= 2 && w.b[i] <= 3) {
-			out[o++] = 3;
-			zeros = 0;
-		}
-		zeros = w.b[i] == 0 ? zeros + 1 : 0;
-		out[o++] = w.b[i];
-	}
-	return o;
+	return gen_nal(0x67, &w, out);
 }
 
 static int
@@ -647,6 +732,1138 @@ test_malformed(void)
 	       "SPS of H264_SPS_MAX_SIZE + 1 bytes: LIMIT");
 }
 
+/* ---- VUI after timing_info, reorder depth ------------------------------ */
+
+static void
+test_vui_tail(void)
+{
+	struct gen g;
+	struct h264_sps s, t;
+	uint8_t b[2048];
+	size_t n, k, timing_end;
+	int rc, bad = 0, tail_ok = 1;
+
+	g = gen_default();
+	g.vui = 1;
+	g.timing = 1;
+	g.nuit = 1;
+	g.time_scale = 50;
+	g.tail = 1;
+	g.restriction = 1;
+	g.mv_len = 16;
+	g.reorder = 3;
+	g.dec_buf = 4;
+	is_int(gen_parse(&g, &s), RTMP_OK, "VUI tail: parses");
+	ok(s.has_reorder, "VUI tail: bitstream_restriction read");
+	is_int(s.max_num_reorder_frames, 3, "VUI tail: max_num_reorder_frames");
+	is_int(s.max_dec_frame_buffering, 4,
+	       "VUI tail: max_dec_frame_buffering");
+	is_int(h264_sps_reorder_depth(&s), 3, "VUI tail: depth 3");
+
+	/* HRD parameters with 32 CPBs of 32-bit values (500 bytes), and
+	 * in both places. */
+	g.nal_hrd = 32;
+	g.vcl_hrd = 2;
+	is_int(gen_parse(&g, &s), RTMP_OK, "NAL and VCL HRD, 32 CPBs");
+	ok(s.has_reorder && s.max_num_reorder_frames == 3,
+	   "32 CPBs skipped exactly: reorder 3");
+	g.vcl_hrd = 0;
+	g.nal_hrd = 1;
+	is_int(gen_parse(&g, &s), RTMP_OK, "NAL HRD only");
+	ok(s.has_reorder && s.max_dec_frame_buffering == 4,
+	   "NAL HRD only: dec buffering 4");
+	g.nal_hrd = 0;
+	g.vcl_hrd = 1;
+	is_int(gen_parse(&g, &s), RTMP_OK, "VCL HRD only");
+	ok(s.has_reorder && s.max_dec_frame_buffering == 4,
+	   "VCL HRD only: dec buffering 4");
+
+	/* A bad tail loses the restriction, never the SPS. */
+	g.vcl_hrd = 33;
+	is_int(gen_parse(&g, &s), RTMP_OK, "cpb_cnt_minus1 32: SPS still OK");
+	ok(!s.has_reorder && s.max_num_reorder_frames == 0,
+	   "cpb_cnt_minus1 32: no reorder info");
+	ok(s.has_timing && s.time_scale == 50,
+	   "cpb_cnt_minus1 32: timing kept");
+	g.vcl_hrd = 0;
+	g.reorder = 16;
+	g.dec_buf = 16;
+	is_int(gen_parse(&g, &s), RTMP_OK, "reorder 16, dec buffering 16");
+	ok(s.has_reorder && s.max_num_reorder_frames == 16, "reorder 16 read");
+	is_int(h264_sps_reorder_depth(&s), 16, "depth 16");
+	g.dec_buf = 17;
+	is_int(gen_parse(&g, &s), RTMP_OK, "dec buffering 17: SPS OK");
+	ok(!s.has_reorder, "dec buffering 17: ignored");
+	g.reorder = 5;
+	g.dec_buf = 4;
+	is_int(gen_parse(&g, &s), RTMP_OK, "reorder 5 > dec buffering 4");
+	ok(!s.has_reorder, "reorder above dec buffering: ignored");
+	g.reorder = 4;
+	is_int(gen_parse(&g, &s), RTMP_OK, "reorder 4 = dec buffering 4");
+	ok(s.has_reorder, "reorder equal to dec buffering: read");
+	g.mv_len = 17;
+	is_int(gen_parse(&g, &s), RTMP_OK, "mv length 17: SPS OK");
+	ok(!s.has_reorder, "mv length 17: ignored");
+	g.mv_len = 0;
+	g.restriction = 0;
+	is_int(gen_parse(&g, &s), RTMP_OK, "no bitstream_restriction");
+	ok(!s.has_reorder, "no bitstream_restriction: has_reorder 0");
+
+	/* Cut before the end of timing_info: MALFORMED. Cut in the tail:
+	 * OK without the restriction. Whole: with it. */
+	g.restriction = 1;
+	g.nal_hrd = 2;
+	g.mv_len = 9;
+	g.reorder = 2;
+	g.dec_buf = 4;
+	n = gen_sps(&g, b);
+	is_int(parse_copy(b, n, &s), RTMP_OK, "tail prefixes: whole");
+	ok(s.has_reorder && s.max_num_reorder_frames == 2,
+	   "tail prefixes: whole has reorder 2");
+	timing_end = n;
+	for (k = 0; k < n; k++) {
+		rc = parse_copy(b, k, &t);
+		if (rc == RTMP_ERR_MALFORMED) {
+			bad++;
+			if (timing_end != n)
+				tail_ok = 0; /* MALFORMED after an OK */
+			continue;
+		}
+		if (timing_end == n)
+			timing_end = k;
+		if (rc != RTMP_OK || t.has_reorder || t.time_scale != 50)
+			tail_ok = 0;
+	}
+	ok(tail_ok && bad > 10 && timing_end < n - 10,
+	   "prefixes: MALFORMED up to timing_info (%d), then OK without "
+	   "reorder info up to %zu",
+	   bad, n);
+}
+
+static void
+test_reorder_depth(void)
+{
+	struct h264_sps s;
+
+	memset(&s, 0, sizeof(s));
+	s.profile_idc = 100;
+	s.level_idc = 31; /* MaxDpbMbs 18000 */
+	s.pic_width_mbs = 80;
+	s.frame_height_mbs = 45;
+	is_int(h264_sps_reorder_depth(&s), 5,
+	       "no VUI, 720p at level 3.1: MaxDpbFrames 5");
+	s.pic_width_mbs = 20;
+	s.frame_height_mbs = 15;
+	s.level_idc = 13; /* 2376 */
+	is_int(h264_sps_reorder_depth(&s), 7, "no VUI, 320x240 at 1.3: 7");
+	s.level_idc = 62;
+	is_int(h264_sps_reorder_depth(&s), 16,
+	       "no VUI, small frames at level 6.2: capped at 16");
+	s.level_idc = 14;
+	is_int(h264_sps_reorder_depth(&s), 16, "unknown level: 16");
+	s.level_idc = 11;
+	s.pic_width_mbs = 11;
+	s.frame_height_mbs = 9; /* 99 macroblocks: QCIF */
+	is_int(h264_sps_reorder_depth(&s), 9, "level 1.1 QCIF: 900 / 99");
+	s.profile_idc = 66;
+	s.constraint_flags = 0x10;
+	is_int(h264_sps_reorder_depth(&s), 4, "level 1b QCIF: 396 / 99");
+	s.level_idc = 9;
+	s.profile_idc = 100;
+	s.constraint_flags = 0;
+	is_int(h264_sps_reorder_depth(&s), 4, "level_idc 9 (1b) QCIF: 4");
+	s.constraint_flags = 0x10;
+	is_int(h264_sps_reorder_depth(&s), 0,
+	       "High with constraint_set3 (intra): 0");
+	s.profile_idc = 77;
+	ok(h264_sps_reorder_depth(&s) == 4, "Main with constraint_set3: 4");
+	s.constraint_flags = 0;
+	s.pic_order_cnt_type = 2;
+	is_int(h264_sps_reorder_depth(&s), 0, "pic_order_cnt_type 2: 0");
+	s.pic_order_cnt_type = 0;
+	s.pic_width_mbs = 0;
+	is_int(h264_sps_reorder_depth(&s), 16, "no frame size: 16");
+	s.has_reorder = 1;
+	s.max_num_reorder_frames = 1;
+	is_int(h264_sps_reorder_depth(&s), 1, "VUI wins: 1");
+	s.max_num_reorder_frames = 17; /* not from the parser */
+	is_int(h264_sps_reorder_depth(&s), 16, "hand-made 17: capped at 16");
+}
+
+/* ---- PPS ---------------------------------------------------------------- */
+
+static int
+parse_pps_copy(const uint8_t *b, size_t n, struct h264_pps *p)
+{
+	uint8_t *d = tap_dup(b, n);
+	int rc = h264_pps_parse(d, n, p);
+
+	free(d);
+	return rc;
+}
+
+static size_t
+gen_pps(unsigned pps_id, unsigned sps_id, unsigned cabac, unsigned bottom,
+	size_t pad, uint8_t *out)
+{
+	struct bw w;
+	size_t i;
+
+	memset(&w, 0, sizeof(w));
+	bw_ue(&w, pps_id);
+	bw_ue(&w, sps_id);
+	bw_u(&w, 1, cabac);
+	bw_u(&w, 1, bottom);
+	for (i = 0; i < pad; i++)
+		bw_u(&w, 8, i & 0xff);
+	return gen_nal(0x68, &w, out);
+}
+
+static void
+test_pps(void)
+{
+	/* sample.h264's PPS (x264, CABAC) */
+	static const uint8_t real_pps[] = {0x68, 0xeb, 0xec, 0xb2};
+	struct h264_pps p;
+	uint8_t b[1024];
+	size_t n, k;
+	int good = 1;
+
+	is_int(parse_pps_copy(real_pps, sizeof(real_pps), &p), RTMP_OK,
+	       "sample PPS");
+	ok(p.pps_id == 0 && p.sps_id == 0, "sample PPS: ids 0");
+	is_int(p.entropy_coding_mode, 1, "sample PPS: CABAC");
+	is_int(p.bottom_field_pic_order_in_frame_present, 0,
+	       "sample PPS: no bottom field count");
+	/* The four fields fit in the first RBSP byte (1 1 1 0). */
+	for (k = 0; k < sizeof(real_pps); k++) {
+		int rc = parse_pps_copy(real_pps, k, &p);
+
+		if (rc != (k < 2 ? RTMP_ERR_MALFORMED : RTMP_OK))
+			good = 0;
+	}
+	ok(good, "sample PPS prefixes: MALFORMED up to 1 byte, then OK");
+
+	n = gen_pps(255, 31, 0, 1, 0, b);
+	is_int(parse_pps_copy(b, n, &p), RTMP_OK, "PPS ids 255 and 31");
+	ok(p.pps_id == 255 && p.sps_id == 31 && !p.entropy_coding_mode &&
+	       p.bottom_field_pic_order_in_frame_present,
+	   "PPS 255/31: fields");
+	good = 1;
+	for (k = 0; k < n; k++) {
+		if (parse_pps_copy(b, k, &p) != RTMP_ERR_MALFORMED)
+			good = 0;
+	}
+	ok(good, "every strict prefix of a PPS without slack: MALFORMED");
+	n = gen_pps(256, 0, 1, 0, 0, b);
+	is_int(parse_pps_copy(b, n, &p), RTMP_ERR_MALFORMED,
+	       "pps id 256: MALFORMED");
+	n = gen_pps(0, 32, 1, 0, 0, b);
+	is_int(parse_pps_copy(b, n, &p), RTMP_ERR_MALFORMED,
+	       "sps id 32: MALFORMED");
+	/* ue(0) for both ids and flags 0 then zero padding: 00 00 00 in the
+	 * RBSP, escaped, with the fields in the escaped part. */
+	n = gen_pps(0, 0, 0, 0, 600, b);
+	ok(n > H264_HEADER_PREFIX * 4, "long PPS built (%zu bytes)", n);
+	is_int(parse_pps_copy(b, n, &p), RTMP_OK,
+	       "PPS far longer than the prefix read");
+	n = gen_pps(7, 3, 1, 1, 3, b);
+	b[0] = 0x67;
+	is_int(parse_pps_copy(b, n, &p), RTMP_ERR_MALFORMED,
+	       "an SPS NAL: MALFORMED");
+	b[0] = 0xe8;
+	is_int(parse_pps_copy(b, n, &p), RTMP_ERR_MALFORMED,
+	       "forbidden_zero_bit: MALFORMED");
+	b[0] = 0x08;
+	is_int(parse_pps_copy(b, n, &p), RTMP_OK, "nal_ref_idc 0 PPS");
+	ok(p.pps_id == 7 && p.sps_id == 3, "nal_ref_idc 0 PPS: ids");
+	is_int(parse_pps_copy(b, 0, &p), RTMP_ERR_MALFORMED,
+	       "empty PPS: MALFORMED");
+}
+
+/* ---- slice headers ------------------------------------------------------ */
+
+static struct h264_sps
+mk_sps(unsigned poc_type)
+{
+	struct h264_sps s;
+
+	memset(&s, 0, sizeof(s));
+	s.log2_max_frame_num = 4;
+	s.log2_max_poc_lsb = 6;
+	s.pic_order_cnt_type = poc_type;
+	s.frame_mbs_only = 1;
+	s.pic_width_mbs = 20;
+	s.frame_height_mbs = 15;
+	return s;
+}
+
+static struct h264_slice
+mk_slice(uint8_t type, uint8_t ref, unsigned slice_type)
+{
+	struct h264_slice sh;
+
+	memset(&sh, 0, sizeof(sh));
+	sh.nal_unit_type = type;
+	sh.nal_ref_idc = ref;
+	sh.slice_type = slice_type;
+	return sh;
+}
+
+/* 7.3.3 as far as h264_slice_parse reads, then slice data that needs an
+ * escape of its own. */
+static size_t
+gen_slice(const struct h264_sps *sps, const struct h264_pps *pps,
+	  const struct h264_slice *sh, size_t pad, uint8_t *out)
+{
+	struct bw w;
+	size_t i;
+
+	memset(&w, 0, sizeof(w));
+	bw_ue(&w, sh->first_mb_in_slice);
+	bw_ue(&w, sh->slice_type);
+	bw_ue(&w, sh->pps_id);
+	if (sps->separate_colour_plane)
+		bw_u(&w, 2, sh->colour_plane_id);
+	bw_u(&w, sps->log2_max_frame_num, sh->frame_num);
+	if (!sps->frame_mbs_only) {
+		bw_u(&w, 1, (uint32_t)sh->field_pic);
+		if (sh->field_pic)
+			bw_u(&w, 1, (uint32_t)sh->bottom_field);
+	}
+	if (sh->nal_unit_type == H264_NAL_IDR)
+		bw_ue(&w, sh->idr_pic_id);
+	if (sps->pic_order_cnt_type == 0) {
+		bw_u(&w, sps->log2_max_poc_lsb, sh->pic_order_cnt_lsb);
+		if (pps->bottom_field_pic_order_in_frame_present &&
+		    !sh->field_pic)
+			bw_se(&w, sh->delta_pic_order_cnt_bottom);
+	} else if (sps->pic_order_cnt_type == 1 &&
+		   !sps->delta_pic_order_always_zero) {
+		bw_se(&w, sh->delta_pic_order_cnt[0]);
+		if (pps->bottom_field_pic_order_in_frame_present &&
+		    !sh->field_pic)
+			bw_se(&w, sh->delta_pic_order_cnt[1]);
+	}
+	bw_u(&w, 8, 0x55);
+	bw_u(&w, 16, 0);
+	bw_u(&w, 8, 1);
+	for (i = 0; i < pad; i++)
+		bw_u(&w, 8, 0xa5);
+	return gen_nal((uint8_t)(sh->nal_ref_idc << 5 | sh->nal_unit_type), &w,
+		       out);
+}
+
+static int
+parse_slice_copy(const uint8_t *b, size_t n, const struct h264_sps *sps,
+		 const struct h264_pps *pps, struct h264_slice *sh)
+{
+	uint8_t *d = tap_dup(b, n);
+	int rc = h264_slice_parse(d, n, sps, pps, sh);
+
+	free(d);
+	return rc;
+}
+
+/* Write sh, parse it back: the code, and whether every field came back. */
+static int
+slice_rt(const struct h264_sps *sps, const struct h264_pps *pps,
+	 const struct h264_slice *sh, int *same)
+{
+	struct h264_slice got;
+	uint8_t b[512];
+	int rc =
+	    parse_slice_copy(b, gen_slice(sps, pps, sh, 4, b), sps, pps, &got);
+
+	*same = memcmp(&got, sh, sizeof(got)) == 0;
+	return rc;
+}
+
+/* sample.h264 (x264 -bf 2 -b-pyramid): its SPS and PPS, and the first
+ * bytes of the first slices in decoding order: IDR, P, B (a reference,
+ * b-pyramid) and b. The values are what trace_headers reads. */
+static const uint8_t sample_sps[] = {
+    0x67, 0x4d, 0x40, 0x0d, 0xec, 0xa0, 0xa0, 0xfd, 0x80, 0x88, 0x00, 0x00,
+    0x03, 0x00, 0x08, 0x00, 0x00, 0x03, 0x01, 0x90, 0x78, 0xa1, 0x4c, 0xb0,
+};
+static const uint8_t sample_pps[] = {0x68, 0xeb, 0xec, 0xb2};
+static const struct {
+	const char *name;
+	uint8_t b[9];
+	unsigned type, slice_type, frame_num, lsb, need;
+} sample_slices[] = {
+    {"IDR",
+     {0x65, 0x88, 0x84, 0x00, 0xbf, 0xfe, 0xd4, 0xa7, 0x99},
+     5,
+     7,
+     0,
+     0,
+     4},
+    {"P",
+     {0x41, 0x9a, 0x23, 0x6c, 0x45, 0x7f, 0x00, 0x03, 0xef},
+     1,
+     5,
+     1,
+     6,
+     4},
+    {"B",
+     {0x41, 0x9e, 0x41, 0x78, 0x84, 0x3f, 0x00, 0x11, 0x71},
+     1,
+     6,
+     2,
+     2,
+     4},
+    {"b",
+     {0x01, 0x9e, 0x62, 0x6a, 0x42, 0x5f, 0x00, 0x12, 0xb0},
+     1,
+     6,
+     3,
+     4,
+     4},
+};
+
+static void
+test_slice_real(void)
+{
+	struct h264_sps sps;
+	struct h264_pps pps;
+	struct h264_slice sh, t;
+	size_t i, k;
+
+	is_int(parse_copy(sample_sps, sizeof(sample_sps), &sps), RTMP_OK,
+	       "sample SPS");
+	is_int(parse_pps_copy(sample_pps, sizeof(sample_pps), &pps), RTMP_OK,
+	       "sample PPS");
+	is_int(h264_sps_reorder_depth(&sps), 2, "sample: reorder depth 2");
+	for (i = 0; i < sizeof(sample_slices) / sizeof(sample_slices[0]); i++) {
+		int good = 1;
+
+		is_int(parse_slice_copy(sample_slices[i].b,
+					sizeof(sample_slices[i].b), &sps, &pps,
+					&sh),
+		       RTMP_OK, "sample %s slice", sample_slices[i].name);
+		is_int(sh.nal_unit_type, sample_slices[i].type,
+		       "sample %s: NAL type", sample_slices[i].name);
+		is_int(sh.slice_type, sample_slices[i].slice_type,
+		       "sample %s: slice_type", sample_slices[i].name);
+		is_int(sh.frame_num, sample_slices[i].frame_num,
+		       "sample %s: frame_num", sample_slices[i].name);
+		is_int(sh.pic_order_cnt_lsb, sample_slices[i].lsb,
+		       "sample %s: pic_order_cnt_lsb", sample_slices[i].name);
+		ok(sh.first_mb_in_slice == 0 && sh.pps_id == 0 &&
+		       sh.idr_pic_id == 0 && !sh.field_pic,
+		   "sample %s: the other fields 0", sample_slices[i].name);
+		for (k = 0; k < sizeof(sample_slices[i].b); k++) {
+			int rc = parse_slice_copy(sample_slices[i].b, k, &sps,
+						  &pps, &t);
+
+			if (k < sample_slices[i].need
+				? rc != RTMP_ERR_MALFORMED
+				: rc != RTMP_OK ||
+				      memcmp(&t, &sh, sizeof(t)) != 0)
+				good = 0;
+		}
+		ok(good,
+		   "sample %s: prefixes MALFORMED below %u bytes, then "
+		   "the same",
+		   sample_slices[i].name, sample_slices[i].need);
+	}
+}
+
+static void
+test_slice_generated(void)
+{
+	struct h264_sps sps = mk_sps(0);
+	struct h264_pps pps;
+	struct h264_slice sh, got;
+	uint8_t b[2048];
+	size_t n, k;
+	int same, good;
+
+	memset(&pps, 0, sizeof(pps));
+	sh = mk_slice(H264_NAL_IDR, 3, 7);
+	sh.idr_pic_id = 65535;
+	sh.pic_order_cnt_lsb = 63;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK, "IDR, id 65535");
+	ok(same, "IDR, id 65535: round trip");
+	sh.idr_pic_id = 65536;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_MALFORMED,
+	       "idr_pic_id 65536: MALFORMED");
+	sh.idr_pic_id = 0;
+	sh.slice_type = 4; /* SI */
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK, "IDR of SI slices");
+	sh.slice_type = 9;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK, "IDR, slice_type 9");
+	sh.slice_type = 5;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_MALFORMED,
+	       "IDR of P slices: MALFORMED");
+	sh.slice_type = 2;
+	sh.frame_num = 1;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_MALFORMED,
+	       "IDR with frame_num 1: MALFORMED");
+	sh.frame_num = 0;
+	sh.nal_ref_idc = 0;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_MALFORMED,
+	       "IDR with nal_ref_idc 0: MALFORMED");
+
+	sh = mk_slice(H264_NAL_SLICE, 0, 9);
+	sh.frame_num = 15;
+	sh.first_mb_in_slice = 299; /* 20 x 15 macroblocks */
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK,
+	       "slice_type 9, last macroblock");
+	ok(same, "slice_type 9: round trip");
+	sh.slice_type = 10;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_MALFORMED,
+	       "slice_type 10: MALFORMED");
+	sh.slice_type = 0;
+	sh.first_mb_in_slice = 300;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_MALFORMED,
+	       "first_mb_in_slice past the picture: MALFORMED");
+	sh.first_mb_in_slice = 0;
+	sh.nal_unit_type = 2; /* data partition A */
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK, "partition A");
+	ok(same, "partition A: round trip");
+	sh.nal_unit_type = 3;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_MALFORMED,
+	       "partition B (no header): MALFORMED");
+	sh.nal_unit_type = H264_NAL_SEI;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_MALFORMED,
+	       "an SEI: MALFORMED");
+	sh.nal_unit_type = H264_NAL_SLICE;
+	n = gen_slice(&sps, &pps, &sh, 0, b);
+	b[0] |= 0x80;
+	is_int(parse_slice_copy(b, n, &sps, &pps, &got), RTMP_ERR_MALFORMED,
+	       "forbidden_zero_bit: MALFORMED");
+	is_int(parse_slice_copy(b, 0, &sps, &pps, &got), RTMP_ERR_MALFORMED,
+	       "empty: MALFORMED");
+
+	/* Other parameter sets: UNSUPPORTED, with the id. */
+	sh.pps_id = 255;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_UNSUPPORTED,
+	       "pps id 255 with PPS 0 given: UNSUPPORTED");
+	n = gen_slice(&sps, &pps, &sh, 0, b);
+	(void)parse_slice_copy(b, n, &sps, &pps, &got);
+	is_int(got.pps_id, 255, "UNSUPPORTED: pps id reported");
+	pps.pps_id = 255;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK, "pps id 255");
+	sh.pps_id = 256;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_MALFORMED,
+	       "pps id 256: MALFORMED");
+	sh.pps_id = 255;
+	pps.sps_id = 1;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_UNSUPPORTED,
+	       "PPS of SPS 1 with SPS 0 given: UNSUPPORTED");
+	sps.sps_id = 1;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK, "SPS 1, PPS 255");
+	sps.sps_id = 0;
+	pps.sps_id = 0;
+	pps.pps_id = 0;
+	sh.pps_id = 0;
+
+	/* Colour planes, fields, MBAFF. */
+	sps.separate_colour_plane = 1;
+	sh.colour_plane_id = 2;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK, "colour plane 2");
+	ok(same, "colour plane 2: round trip");
+	sh.colour_plane_id = 3;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_MALFORMED,
+	       "colour plane 3: MALFORMED");
+	sh.colour_plane_id = 0;
+	sps.separate_colour_plane = 0;
+	sps.frame_mbs_only = 0;
+	sps.frame_height_mbs = 30;
+	pps.bottom_field_pic_order_in_frame_present = 1;
+	sh.field_pic = 1;
+	sh.bottom_field = 1;
+	sh.first_mb_in_slice = 299;
+	sh.pic_order_cnt_lsb = 33;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK,
+	       "bottom field, last macroblock of the field");
+	ok(same, "bottom field: round trip (no delta_pic_order_cnt_bottom)");
+	sh.first_mb_in_slice = 300;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_MALFORMED,
+	       "first_mb_in_slice past a field: MALFORMED");
+	sh.first_mb_in_slice = 599;
+	sh.field_pic = 0;
+	sh.bottom_field = 0;
+	sh.delta_pic_order_cnt_bottom = -2147483647;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK,
+	       "frame of a field SPS, delta bottom -(2^31 - 1)");
+	ok(same, "delta_pic_order_cnt_bottom: round trip");
+	sps.mb_adaptive_frame_field = 1;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_ERR_MALFORMED,
+	       "MBAFF: first_mb_in_slice counts pairs: MALFORMED");
+	sh.first_mb_in_slice = 299;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK,
+	       "MBAFF: last macroblock pair");
+
+	/* pic_order_cnt_type 1 */
+	memset(&pps, 0, sizeof(pps));
+	sps = mk_sps(1);
+	sh = mk_slice(H264_NAL_SLICE, 2, 0);
+	sh.delta_pic_order_cnt[0] = 2147483647;
+	sh.delta_pic_order_cnt[1] = -2147483647;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK, "type 1, one delta");
+	ok(!same, "type 1 without the bottom flag: delta[1] not read");
+	pps.bottom_field_pic_order_in_frame_present = 1;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK,
+	       "type 1, both deltas");
+	ok(same, "type 1, both deltas: round trip");
+	sps.delta_pic_order_always_zero = 1;
+	sh.delta_pic_order_cnt[0] = sh.delta_pic_order_cnt[1] = 0;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK,
+	       "type 1, delta_pic_order_always_zero");
+	ok(same, "type 1, always zero: round trip");
+	sps = mk_sps(2);
+	sh.frame_num = 9;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK, "type 2");
+	ok(same, "type 2: round trip (nothing after frame_num)");
+
+	/*
+	 * The longest header the ranges allow: first_mb_in_slice 2^25 - 1
+	 * (4096 x 8192 macroblocks), 16-bit frame_num and lsb fields, every
+	 * se(v) at its extreme. It still fits H264_HEADER_PREFIX, and a
+	 * header of zero bits (00 00 03 escapes) reads back too.
+	 */
+	sps = mk_sps(0);
+	sps.pic_width_mbs = 4096;
+	sps.frame_height_mbs = 8192;
+	sps.log2_max_frame_num = 16;
+	sps.log2_max_poc_lsb = 16;
+	sps.separate_colour_plane = 1;
+	sps.frame_mbs_only = 0;
+	sh = mk_slice(H264_NAL_IDR, 1, 9);
+	sh.first_mb_in_slice = (1u << 25) - 1;
+	sh.pps_id = 255;
+	pps.pps_id = 255;
+	sh.colour_plane_id = 2;
+	sh.idr_pic_id = 65535;
+	sh.pic_order_cnt_lsb = 65535;
+	sh.delta_pic_order_cnt_bottom = -2147483647;
+	n = gen_slice(&sps, &pps, &sh, 1000, b);
+	is_int(parse_slice_copy(b, n, &sps, &pps, &got), RTMP_OK,
+	       "longest header, 1000 bytes of data after");
+	ok(memcmp(&got, &sh, sizeof(sh)) == 0, "longest header: round trip");
+	good = 1;
+	for (k = 0; k < n; k++) {
+		int rc = parse_slice_copy(b, k, &sps, &pps, &got);
+
+		if (rc == RTMP_OK)
+			break;
+		if (rc != RTMP_ERR_MALFORMED)
+			good = 0;
+	}
+	ok(good && k > 20 && k < 40,
+	   "longest header: MALFORMED up to its end (%zu bytes)", k);
+	sh = mk_slice(H264_NAL_SLICE, 0, 0);
+	sh.pps_id = 255;
+	is_int(slice_rt(&sps, &pps, &sh, &same), RTMP_OK,
+	       "32 zero bits of frame_num and lsb (escaped)");
+	ok(same, "zero header: round trip");
+	n = gen_slice(&sps, &pps, &sh, 0, b);
+	ok(memchr(b, 3, 12) != NULL, "zero header holds an escape");
+}
+
+/* ---- picture order counts ---------------------------------------------- */
+
+/* Build, parse and count one picture: the code, the count in *poc. */
+static int
+poc_of(struct h264_poc *st, const struct h264_sps *sps,
+       const struct h264_pps *pps, const struct h264_slice *sh, int32_t *poc)
+{
+	struct h264_slice got;
+	uint8_t b[512];
+	int rc;
+
+	rc = parse_slice_copy(b, gen_slice(sps, pps, sh, 0, b), sps, pps, &got);
+	if (rc != RTMP_OK)
+		return rc;
+	return h264_poc_compute(st, sps, &got, poc);
+}
+
+/*
+ * sample.h264's first GOP in decoding order, as trace_headers reads it:
+ * pic_order_cnt_lsb (MaxPicOrderCntLsb 64) and nal_ref_idc != 0; the
+ * counts, which ffprobe's presentation order of sample.flv confirms
+ * (pts = 80 + 20 * count ms): 64 + 2 after 62 is the first wrap.
+ */
+static const uint8_t gop_lsb[50] = {
+    0,	6,  2,	4,  12, 8,  10, 18, 14, 16, 24, 20, 22, 30, 26, 28, 36,
+    32, 34, 42, 38, 40, 48, 44, 46, 54, 50, 52, 60, 56, 58, 2,	62, 0,
+    8,	4,  6,	14, 10, 12, 20, 16, 18, 26, 22, 24, 32, 28, 30, 34,
+};
+static const char gop_ref[] =
+    "11101101101101101101101101101101101101101101101101";
+static const int32_t gop_poc[50] = {
+    0,	6,  2,	4,  12, 8,  10, 18, 14, 16, 24, 20, 22, 30, 26, 28, 36,
+    32, 34, 42, 38, 40, 48, 44, 46, 54, 50, 52, 60, 56, 58, 66, 62, 64,
+    72, 68, 70, 78, 74, 76, 84, 80, 82, 90, 86, 88, 96, 92, 94, 98,
+};
+
+static void
+test_poc_type0(void)
+{
+	struct h264_sps sps;
+	struct h264_pps pps;
+	struct h264_slice sh;
+	struct h264_poc st, saved;
+	int32_t poc;
+	unsigned i, gop, good = 1, frame_num = 0;
+
+	is_int(parse_copy(sample_sps, sizeof(sample_sps), &sps), RTMP_OK,
+	       "type 0: sample SPS");
+	is_int(parse_pps_copy(sample_pps, sizeof(sample_pps), &pps), RTMP_OK,
+	       "type 0: sample PPS");
+	memset(&st, 0, sizeof(st));
+	/* Two GOPs: the IDR resets the counts. */
+	for (gop = 0; gop < 2; gop++) {
+		for (i = 0; i < 50; i++) {
+			sh =
+			    mk_slice(i == 0 ? H264_NAL_IDR : H264_NAL_SLICE,
+				     gop_ref[i] == '1' ? 2 : 0, i == 0 ? 7 : 5);
+			if (i == 0)
+				frame_num = 0;
+			sh.frame_num = frame_num % 16;
+			if (gop_ref[i] == '1')
+				frame_num++;
+			sh.pic_order_cnt_lsb = gop_lsb[i];
+			if (poc_of(&st, &sps, &pps, &sh, &poc) != RTMP_OK ||
+			    poc != gop_poc[i]) {
+				good = 0;
+				printf("# GOP %u frame %u: count %d, want %d\n",
+				       gop, i, poc, gop_poc[i]);
+			}
+		}
+	}
+	ok(good, "sample.h264's first GOP, twice: the counts ffprobe orders "
+		 "by");
+
+	/* MaxPicOrderCntLsb 64: the wrap threshold is exactly half. */
+	memset(&st, 0, sizeof(st));
+	sh = mk_slice(H264_NAL_IDR, 1, 7);
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_OK, "IDR");
+	sh = mk_slice(H264_NAL_SLICE, 1, 0);
+	sh.pic_order_cnt_lsb = 32;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_OK, "lsb 32 after 0");
+	is_int(poc, 32, "up by half: no wrap (32)");
+	sh.pic_order_cnt_lsb = 0;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 64, "0 after 32: down by half is a forward wrap (64)");
+	sh.pic_order_cnt_lsb = 33;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 33, "33 after 64: up by more than half: back (33)");
+	sh.nal_ref_idc = 0;
+	sh.pic_order_cnt_lsb = 1;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 65, "non-reference 1 after 33: 65");
+	sh.pic_order_cnt_lsb = 63;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 63, "non-reference 63: from 33 again (not 65): 63");
+	sh.nal_ref_idc = 1;
+	sh.pic_order_cnt_lsb = 1;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 65, "reference 1 after 33: 65");
+	sh.pic_order_cnt_lsb = 30;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 94, "30 after 65 (lsb 1): 94, from the new base");
+	/* Counts may go below zero. */
+	memset(&st, 0, sizeof(st));
+	sh.pic_order_cnt_lsb = 60;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, -4, "60 right after the start: -4");
+
+	/* Fields and delta_pic_order_cnt_bottom: a frame is its smaller
+	 * field. */
+	sps.frame_mbs_only = 0;
+	sps.frame_height_mbs = 30;
+	pps.bottom_field_pic_order_in_frame_present = 1;
+	memset(&st, 0, sizeof(st));
+	sh = mk_slice(H264_NAL_IDR, 1, 7);
+	sh.delta_pic_order_cnt_bottom = -1;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_OK,
+	       "IDR frame, bottom first");
+	is_int(poc, -1, "bottom field count -1 is the frame's");
+	sh = mk_slice(H264_NAL_SLICE, 1, 0);
+	sh.field_pic = 1;
+	sh.pic_order_cnt_lsb = 4;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 4, "top field 4");
+	sh.bottom_field = 1;
+	sh.pic_order_cnt_lsb = 5;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 5, "bottom field 5");
+
+	/* 8.2.1: counts stay within 32 bits. */
+	sps.frame_mbs_only = 1;
+	sps.frame_height_mbs = 15;
+	st.prev_msb = 2147483584; /* 2^31 - 64 */
+	st.prev_lsb = 60;
+	saved = st;
+	sh = mk_slice(H264_NAL_SLICE, 1, 0);
+	sh.pic_order_cnt_lsb = 63;
+	sh.delta_pic_order_cnt_bottom = 1;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_ERR_MALFORMED,
+	       "bottom count 2^31: MALFORMED");
+	ok(memcmp(&st, &saved, sizeof(st)) == 0, "state unchanged");
+	sh.delta_pic_order_cnt_bottom = 0;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_OK,
+	       "count 2^31 - 1: OK");
+	is_int(poc, 2147483647, "count 2^31 - 1");
+	sh.pic_order_cnt_lsb = 0;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_ERR_MALFORMED,
+	       "PicOrderCntMsb 2^31: MALFORMED");
+	st.prev_msb = -2147483647 - 1;
+	st.prev_lsb = 0;
+	sh.pic_order_cnt_lsb = 63;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_ERR_MALFORMED,
+	       "PicOrderCntMsb -2^31 - 64: MALFORMED");
+}
+
+static void
+test_poc_type1(void)
+{
+	struct h264_sps sps = mk_sps(1);
+	struct h264_pps pps;
+	struct h264_slice sh;
+	struct h264_poc st;
+	int32_t poc;
+	static const struct {
+		uint8_t type, ref;
+		unsigned frame_num;
+		int32_t d0;
+		int field, bottom;
+		int32_t want;
+	} seq[] = {
+	    /* IDR: expected 0; top 0, bottom 0 + 1 */
+	    {5, 1, 0, 0, 0, 0, 0},
+	    /* abs 1: cycle 0, offset[0]: 3 */
+	    {1, 1, 1, 0, 0, 0, 3},
+	    /* non-ref: abs 2 - 1 = 1: 3 - 5 = -2 */
+	    {1, 0, 2, 0, 0, 0, -2},
+	    /* abs 2: 3 + 1 = 4, delta 10 */
+	    {1, 1, 2, 10, 0, 0, 14},
+	    /* abs 3: one cycle (4) + 3 = 7 */
+	    {1, 1, 3, 0, 0, 0, 7},
+	    /* abs 15: 7 cycles (28) + 3 */
+	    {1, 1, 15, 0, 0, 0, 31},
+	    /* frame_num 15 -> 0: FrameNumOffset 16, abs 16: 28 + 3 + 1 */
+	    {1, 1, 0, 0, 0, 0, 32},
+	    /* bottom field of abs 17: 32 + 3 (= 35) + top_to_bottom 1 */
+	    {1, 1, 1, 0, 1, 1, 36},
+	    /* top field, delta -40 */
+	    {1, 1, 1, -40, 1, 0, -5},
+	};
+	unsigned i;
+
+	memset(&pps, 0, sizeof(pps));
+	sps.num_ref_frames_in_poc_cycle = 2;
+	sps.offset_for_ref_frame[0] = 3;
+	sps.offset_for_ref_frame[1] = 1;
+	sps.offset_for_non_ref_pic = -5;
+	sps.offset_for_top_to_bottom_field = 1;
+	sps.frame_mbs_only = 0;
+	sps.frame_height_mbs = 30;
+	memset(&st, 0, sizeof(st));
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		sh =
+		    mk_slice(seq[i].type, seq[i].ref, seq[i].type == 5 ? 7 : 0);
+		sh.frame_num = seq[i].frame_num;
+		sh.delta_pic_order_cnt[0] = seq[i].d0;
+		sh.field_pic = seq[i].field;
+		sh.bottom_field = seq[i].bottom;
+		is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_OK,
+		       "type 1 step %u", i);
+		is_int(poc, seq[i].want, "type 1 step %u: count", i);
+	}
+	/* A frame whose bottom field comes first. */
+	sps.offset_for_top_to_bottom_field = -7;
+	sh = mk_slice(H264_NAL_SLICE, 1, 0);
+	sh.frame_num = 2;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_OK, "type 1, frame");
+	is_int(poc, 4 * 8 + 3 + 1 - 7, "type 1: bottom below top");
+	/* No cycle: only the non-reference offset. */
+	sps.num_ref_frames_in_poc_cycle = 0;
+	sh.nal_ref_idc = 0;
+	sh.frame_num = 5;
+	sps.offset_for_top_to_bottom_field = 0;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, -5, "type 1, empty cycle, non-reference: -5");
+
+	/* Range: a cycle of 255 offsets of 2^31 - 1. */
+	sps.num_ref_frames_in_poc_cycle = 255;
+	for (i = 0; i < 255; i++)
+		sps.offset_for_ref_frame[i] = 2147483647;
+	memset(&st, 0, sizeof(st));
+	sh = mk_slice(H264_NAL_SLICE, 1, 0);
+	sh.frame_num = 1;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_OK,
+	       "abs 1 with huge offsets: 2^31 - 1");
+	is_int(poc, 2147483647, "abs 1: offset[0]");
+	sh.frame_num = 2;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_ERR_MALFORMED,
+	       "abs 2 with huge offsets: MALFORMED");
+	st.prev_frame_num_offset = 2147483647 - 65536 - 16;
+	st.prev_frame_num = 15;
+	sh.frame_num = 0;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_ERR_MALFORMED,
+	       "FrameNumOffset near 2^31 and a product past 2^61: MALFORMED");
+	sps.offset_for_ref_frame[0] = -2147483647;
+	for (i = 1; i < 255; i++)
+		sps.offset_for_ref_frame[i] = 0;
+	st.prev_frame_num_offset = 0;
+	st.prev_frame_num = 0;
+	sh.frame_num = 1;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, -2147483647, "count -(2^31 - 1)");
+}
+
+static void
+test_poc_type2(void)
+{
+	struct h264_sps sps = mk_sps(2);
+	struct h264_pps pps;
+	struct h264_slice sh;
+	struct h264_poc st, saved;
+	int32_t poc;
+
+	memset(&pps, 0, sizeof(pps));
+	memset(&st, 0, sizeof(st));
+	sh = mk_slice(H264_NAL_IDR, 1, 7);
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_OK, "type 2 IDR");
+	is_int(poc, 0, "type 2 IDR: 0");
+	sh = mk_slice(H264_NAL_SLICE, 1, 0);
+	sh.frame_num = 1;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 2, "reference frame_num 1: 2");
+	sh.nal_ref_idc = 0;
+	sh.frame_num = 2;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 3, "non-reference frame_num 2: 3");
+	sh.nal_ref_idc = 1;
+	sh.frame_num = 15;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 30, "frame_num 15: 30");
+	sh.frame_num = 0;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 32, "frame_num 0 after 15: FrameNumOffset 16: 32");
+	sh.frame_num = 1;
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 34, "frame_num 1: 34");
+	sh = mk_slice(H264_NAL_IDR, 1, 7);
+	(void)poc_of(&st, &sps, &pps, &sh, &poc);
+	is_int(poc, 0, "IDR again: 0");
+
+	/* 2 * (FrameNumOffset + frame_num) must stay within 32 bits. */
+	st.prev_frame_num_offset = (1 << 30) - 16;
+	st.prev_frame_num = 15;
+	saved = st;
+	sh = mk_slice(H264_NAL_SLICE, 1, 0);
+	sh.frame_num = 0;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_ERR_MALFORMED,
+	       "count 2^31: MALFORMED");
+	ok(memcmp(&st, &saved, sizeof(st)) == 0, "state unchanged");
+	sh.nal_ref_idc = 0;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_OK,
+	       "non-reference count 2^31 - 1: OK");
+	is_int(poc, 2147483647, "2^31 - 1");
+	st.prev_frame_num_offset = 2147483647 - 15;
+	st.prev_frame_num = 15;
+	is_int(poc_of(&st, &sps, &pps, &sh, &poc), RTMP_ERR_MALFORMED,
+	       "FrameNumOffset past 2^31: MALFORMED");
+}
+
+/* ---- reordering ------------------------------------------------------- */
+
+/* Push every count, pop what is ready after each, flush at the end. The
+ * number of offsets written, or -1 on an error. */
+static int
+reorder_all(unsigned depth, const int32_t *poc, const int *idr, unsigned n,
+	    unsigned *off, unsigned *limits)
+{
+	struct h264_reorder r;
+	unsigned i, got = 0;
+	int rc;
+
+	if (h264_reorder_init(&r, depth) != RTMP_OK)
+		return -1;
+	for (i = 0; i < n; i++) {
+		rc = h264_reorder_push(&r, poc[i], idr ? idr[i] : i == 0);
+		if (rc == RTMP_ERR_LIMIT && limits != NULL) {
+			/* what rtmppush does: rank what waits, go on */
+			(*limits)++;
+			h264_reorder_flush(&r);
+			while (h264_reorder_pop(&r, &off[got]))
+				got++;
+			rc = h264_reorder_push(&r, poc[i],
+					       idr ? idr[i] : i == 0);
+		}
+		if (rc != RTMP_OK)
+			return -1;
+		while (h264_reorder_pop(&r, &off[got]))
+			got++;
+	}
+	h264_reorder_flush(&r);
+	while (h264_reorder_pop(&r, &off[got]))
+		got++;
+	return (int)got;
+}
+
+static void
+test_reorder(void)
+{
+	/* sample.flv's composition times over 40 ms for its first GOP,
+	 * which ffmpeg wrote from x264's own timestamps. */
+	static const unsigned flv_cts[50] = {
+	    2, 4, 1, 1, 4, 1, 1, 4, 1, 1, 4, 1, 1, 4, 1, 1, 4,
+	    1, 1, 4, 1, 1, 4, 1, 1, 4, 1, 1, 4, 1, 1, 4, 1, 1,
+	    4, 1, 1, 4, 1, 1, 4, 1, 1, 4, 1, 1, 4, 1, 1, 2,
+	};
+	int32_t poc[200];
+	int idr[200];
+	unsigned off[200], i, k, good, done, limits = 0;
+	struct h264_reorder r, z;
+	uint32_t rnd = 1;
+
+	is_int(reorder_all(2, gop_poc, NULL, 50, off, NULL), 50,
+	       "sample GOP: 50 offsets");
+	is_mem(off, flv_cts, sizeof(flv_cts),
+	       "sample GOP: the offsets are sample.flv's CTS / 40");
+	/* Two GOPs: the second starts again at 2 (the IDR flushes). */
+	for (i = 0; i < 100; i++) {
+		poc[i] = gop_poc[i % 50];
+		idr[i] = i % 50 == 0;
+	}
+	is_int(reorder_all(2, poc, idr, 100, off, NULL), 100, "two GOPs");
+	is_mem(off + 50, flv_cts, sizeof(flv_cts), "second GOP: the same");
+	/* Presentation order from the offsets: rank = i + off - depth. */
+	good = 1;
+	for (i = 0; i < 100; i++) {
+		for (k = 0; k < 100; k++) {
+			if (k != i &&
+			    (i + off[i] == k + off[k] ||
+			     (i / 50 == k / 50 &&
+			      (poc[i] < poc[k]) != (i + off[i] < k + off[k]))))
+				good = 0;
+		}
+	}
+	ok(good, "two GOPs: ranks distinct and in count order");
+
+	/* Depth 0: no reordering, offset 0 at once. */
+	memset(&z, 0, sizeof(z));
+	is_int(h264_reorder_push(&z, 5, 0), RTMP_OK, "zeroed: push");
+	ok(h264_reorder_pop(&z, &off[0]) == 1 && off[0] == 0,
+	   "zeroed (depth 0): offset 0 at once");
+	is_int(h264_reorder_pop(&z, &off[0]), 0, "nothing more");
+
+	/* Depth 2 holds the first frame until the third arrives. */
+	h264_reorder_init(&r, 2);
+	h264_reorder_push(&r, 0, 1);
+	is_int(h264_reorder_pop(&r, &off[0]), 0, "depth 2: 1 frame: wait");
+	h264_reorder_push(&r, 4, 0);
+	is_int(h264_reorder_pop(&r, &off[0]), 0, "depth 2: 2 frames: wait");
+	h264_reorder_push(&r, 2, 0);
+	ok(h264_reorder_pop(&r, &off[0]) == 1 && off[0] == 2,
+	   "depth 2: third frame ranks the IDR: offset 2");
+	is_int(h264_reorder_pop(&r, &off[0]), 0, "depth 2: P waits");
+	h264_reorder_flush(&r);
+	ok(h264_reorder_pop(&r, &off[0]) == 1 && off[0] == 3,
+	   "flush: P after B: offset 3");
+	ok(h264_reorder_pop(&r, &off[0]) == 1 && off[0] == 1,
+	   "flush: B offset 1");
+	is_int(h264_reorder_pop(&r, &off[0]), 0, "flushed: empty");
+
+	/* Equal counts keep decoding order. */
+	for (i = 0; i < 5; i++)
+		poc[i] = 7;
+	is_int(reorder_all(1, poc, NULL, 5, off, NULL), 5, "equal counts");
+	ok(off[0] == 1 && off[1] == 1 && off[4] == 1,
+	   "equal counts: decoding order");
+
+	/* Limits: depth 16 at most. */
+	is_int(h264_reorder_init(&r, H264_REORDER_MAX_DEPTH), RTMP_OK,
+	       "depth 16");
+	is_int(h264_reorder_init(&r, H264_REORDER_MAX_DEPTH + 1),
+	       RTMP_ERR_LIMIT, "depth 17: LIMIT");
+
+	/* Lookahead: with depth 1, a P frame then 16 B frames before it in
+	 * order, then the next P: the first P waits 17 frames, the most
+	 * allowed (LOOKAHEAD + depth). */
+	for (k = 16; k <= 17; k++) {
+		int rc = RTMP_OK;
+
+		h264_reorder_init(&r, 1);
+		h264_reorder_push(&r, 0, 1);
+		(void)h264_reorder_pop(&r, &off[0]);
+		h264_reorder_push(&r, 100, 0);
+		if (h264_reorder_pop(&r, &off[0]) != 1)
+			rc = -100;
+		for (i = 0; i < k && rc == RTMP_OK; i++) {
+			rc = h264_reorder_push(&r, (int32_t)(1 + i), 0);
+			/* the B frames are ranked but wait behind the P */
+			if (h264_reorder_pop(&r, &off[0]) != 0)
+				rc = -100;
+		}
+		if (rc == RTMP_OK)
+			rc = h264_reorder_push(&r, 200, 0);
+		if (k == 16) {
+			is_int(rc, RTMP_OK, "16 B frames after a P: OK");
+			ok(h264_reorder_pop(&r, &off[0]) == 1 &&
+			       off[0] == 16 + 1,
+			   "the P comes after 16 B frames: offset %u", off[0]);
+		} else {
+			is_int(rc, RTMP_ERR_LIMIT, "17 B frames: LIMIT");
+			h264_reorder_flush(&r);
+			good = 0;
+			while (h264_reorder_pop(&r, &off[0]))
+				good++;
+			is_int(good, 18, "after LIMIT: flush hands out 18");
+			is_int(h264_reorder_push(&r, 200, 0), RTMP_OK,
+			       "after the flush: pushes again");
+		}
+	}
+	/* Not popping is held against the same bound. */
+	h264_reorder_init(&r, 0);
+	for (i = 0; i < 1 + H264_REORDER_LOOKAHEAD; i++)
+		(void)h264_reorder_push(&r, (int32_t)i, 0);
+	is_int(h264_reorder_push(&r, 99, 0), RTMP_ERR_LIMIT,
+	       "17 unpopped at depth 0: LIMIT");
+
+	/* Any counts: offsets never negative, ranks a permutation. */
+	good = 1;
+	done = 0;
+	for (k = 0; k < 200; k++) {
+		unsigned depth = k % 17, n;
+		int got;
+		uint8_t seen[400];
+
+		for (i = 0; i < 200; i++) {
+			rnd = rnd * 1103515245u + 12345u;
+			poc[i] = (int32_t)(rnd >> 8) % 64 - 32;
+			idr[i] = (rnd >> 4) % 31 == 0;
+		}
+		n = 20 + k % 150;
+		got = reorder_all(depth, poc, idr, n, off, &limits);
+		if (got != (int)n) {
+			good = 0;
+			continue;
+		}
+		done++;
+		memset(seen, 0, sizeof(seen));
+		for (i = 0; i < n; i++) {
+			unsigned rank = i + off[i] - depth;
+
+			if (i + off[i] < depth || rank >= n || seen[rank])
+				good = 0;
+			else
+				seen[rank] = 1;
+		}
+	}
+	ok(good && done == 200 && limits > 10,
+	   "random counts: offsets >= 0, ranks a permutation (%u runs, "
+	   "%u LIMIT recovered)",
+	   done, limits);
+}
+
 static void
 test_names(void)
 {
@@ -677,5 +1894,14 @@ main(void)
 	test_generated();
 	test_malformed();
 	test_names();
+	test_vui_tail();
+	test_reorder_depth();
+	test_pps();
+	test_slice_real();
+	test_slice_generated();
+	test_poc_type0();
+	test_poc_type1();
+	test_poc_type2();
+	test_reorder();
 	return done_testing();
 }
