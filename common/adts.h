@@ -8,19 +8,19 @@
 
 #include "rtmp_err.h"
 
-#define ADTS_HEADER_SIZE 7
+#define ADTS_HEADER_SIZE       7
 #define ADTS_SAMPLES_PER_FRAME 1024
 
 struct adts_header {
-	uint8_t mpeg_version;	/* 0 MPEG-4, 1 MPEG-2 */
+	uint8_t mpeg_version; /* 0 MPEG-4, 1 MPEG-2 */
 	uint8_t protection_absent;
-	uint8_t object_type;	/* profile + 1 (2 = AAC LC) */
+	uint8_t object_type; /* profile + 1 (2 = AAC LC) */
 	uint8_t sr_index;
 	uint32_t sample_rate;
 	uint8_t channel_config;
-	uint16_t frame_length;	/* header included */
-	uint8_t header_len;	/* 7, or 9 with CRC */
-	uint8_t raw_blocks;	/* number_of_raw_data_blocks_in_frame + 1 */
+	uint16_t frame_length; /* header included */
+	uint8_t header_len;    /* 7, or 9 with CRC */
+	uint8_t raw_blocks;    /* number_of_raw_data_blocks_in_frame + 1 */
 };
 
 /*
@@ -40,6 +40,7 @@ uint8_t *adts_to_asc(uint8_t *p, uint8_t *end, const struct adts_header *h);
 
 /* A 7-byte ADTS header for a raw frame of len bytes (for extraction). */
 uint8_t *adts_header_put(uint8_t *p, uint8_t *end, uint8_t object_type,
-    uint8_t sr_index, uint8_t channel_config, size_t raw_len);
+			 uint8_t sr_index, uint8_t channel_config,
+			 size_t raw_len);
 
 #endif

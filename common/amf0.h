@@ -87,8 +87,8 @@ struct amf0_doc {
 };
 
 /* Point doc at storage; lim may be NULL for defaults. */
-void amf0_doc_init(struct amf0_doc *doc, struct amf0_value *storage,
-    size_t cap, const struct amf0_limits *lim);
+void amf0_doc_init(struct amf0_doc *doc, struct amf0_value *storage, size_t cap,
+		   const struct amf0_limits *lim);
 
 /*
  * Decode one value at p, appending its nodes to doc. Returns bytes consumed
@@ -113,11 +113,11 @@ long amf0_next_sibling(const struct amf0_doc *doc, long i, long parent);
 long amf0_get(const struct amf0_doc *doc, long i, const char *name);
 /* Typed lookups: return 1 and set *out when key exists with that type. */
 int amf0_get_number(const struct amf0_doc *doc, long i, const char *name,
-    double *out);
+		    double *out);
 int amf0_get_string(const struct amf0_doc *doc, long i, const char *name,
-    struct rtmp_str *out);
+		    struct rtmp_str *out);
 int amf0_get_bool(const struct amf0_doc *doc, long i, const char *name,
-    int *out);
+		  int *out);
 
 /* Encoders (see rtmp_err.h for the contract). */
 uint8_t *amf0_put_number(uint8_t *p, uint8_t *end, double v);
@@ -137,14 +137,14 @@ uint8_t *amf0_put_object_end(uint8_t *p, uint8_t *end);
 uint8_t *amf0_put_date(uint8_t *p, uint8_t *end, double ms, int16_t tz);
 /* Shorthands for key + value pairs. */
 uint8_t *amf0_put_prop_number(uint8_t *p, uint8_t *end, const char *k,
-    double v);
+			      double v);
 uint8_t *amf0_put_prop_bool(uint8_t *p, uint8_t *end, const char *k, int v);
 uint8_t *amf0_put_prop_cstr(uint8_t *p, uint8_t *end, const char *k,
-    const char *v);
+			    const char *v);
 
 /* Re-encode node i (and its subtree) of a decoded document. */
 uint8_t *amf0_encode_value(uint8_t *p, uint8_t *end, const struct amf0_doc *doc,
-    long i);
+			   long i);
 
 /* "number", "object", ...: for printing. */
 const char *amf0_type_name(uint8_t type);

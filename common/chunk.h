@@ -26,15 +26,15 @@
 
 #include "rtmp_err.h"
 
-#define CHUNK_SIZE_DEFAULT 128		       /* spec 5.4.1 */
-#define CHUNK_MAX_MESSAGE_DEFAULT (1u << 20)   /* 1 MiB */
-#define CHUNK_MAX_MESSAGE_HARD (16u << 20)     /* 16 MiB (24-bit length) */
-#define CHUNK_MAX_STREAMS_DEFAULT 64
-#define CHUNK_MAX_PARTIAL_DEFAULT (4u << 20)   /* 4 MiB */
+#define CHUNK_SIZE_DEFAULT	     128	 /* spec 5.4.1 */
+#define CHUNK_MAX_MESSAGE_DEFAULT    (1u << 20)	 /* 1 MiB */
+#define CHUNK_MAX_MESSAGE_HARD	     (16u << 20) /* 16 MiB (24-bit length) */
+#define CHUNK_MAX_STREAMS_DEFAULT    64
+#define CHUNK_MAX_PARTIAL_DEFAULT    (4u << 20) /* 4 MiB */
 #define CHUNK_MAX_CHUNK_SIZE_DEFAULT (1u << 24) /* accepted Set Chunk Size */
-#define CHUNK_CSID_MIN 2
-#define CHUNK_CSID_MAX 65599
-#define CHUNK_MAX_HEADER 18 /* 3 basic + 11 message + 4 extended ts */
+#define CHUNK_CSID_MIN		     2
+#define CHUNK_CSID_MAX		     65599
+#define CHUNK_MAX_HEADER	     18 /* 3 basic + 11 message + 4 extended ts */
 
 struct chunk_limits {
 	uint32_t max_message_size;  /* default 1 MiB, never above 16 MiB */
@@ -54,25 +54,25 @@ struct rtmp_msg_hdr {
 };
 
 struct chunk_msg {
-	int ready;		 /* 1 when a whole message was produced */
-	struct rtmp_msg_hdr h;	 /* its header */
-	const uint8_t *payload;	 /* h.length bytes, valid until next call */
+	int ready;		/* 1 when a whole message was produced */
+	struct rtmp_msg_hdr h;	/* its header */
+	const uint8_t *payload; /* h.length bytes, valid until next call */
 };
 
 struct chunk_cstream; /* private per-csid state */
 
 struct chunk_reader {
 	struct chunk_limits lim;
-	uint32_t chunk_size;	 /* current incoming chunk size */
-	uint64_t bytes_in;	 /* every byte consumed, for acknowledgements */
-	size_t partial_bytes;	 /* bytes held in half-read messages */
-	struct chunk_cstream *cs;/* table of chunk streams seen */
+	uint32_t chunk_size;  /* current incoming chunk size */
+	uint64_t bytes_in;    /* every byte consumed, for acknowledgements */
+	size_t partial_bytes; /* bytes held in half-read messages */
+	struct chunk_cstream *cs; /* table of chunk streams seen */
 	size_t ncs, cscap;
 	uint8_t hdr[CHUNK_MAX_HEADER]; /* a header split across feeds */
 	size_t hdr_have;
-	long cur;		 /* chunk stream whose body is being read, or -1 */
-	uint32_t body_left;	 /* bytes of the current chunk body to come */
-	uint8_t *done;		 /* completed message handed out last, owned */
+	long cur;	    /* chunk stream whose body is being read, or -1 */
+	uint32_t body_left; /* bytes of the current chunk body to come */
+	uint8_t *done;	    /* completed message handed out last, owned */
 };
 
 /* lim may be NULL for defaults. */
@@ -94,7 +94,7 @@ void chunk_reader_free(struct chunk_reader *r);
  *	}
  */
 ssize_t chunk_reader_feed(struct chunk_reader *r, const uint8_t *p, size_t len,
-    struct chunk_msg *out);
+			  struct chunk_msg *out);
 
 /* ---- writer ---------------------------------------------------------- */
 
@@ -124,12 +124,12 @@ size_t chunk_bound(uint32_t len, uint32_t chunk_size);
  * ts_field >= 0xFFFFFF. Bytes are split at chunk_size.
  */
 uint8_t *chunk_put_msg(uint8_t *p, uint8_t *end, int fmt,
-    const struct rtmp_msg_hdr *h, uint32_t ts_field, uint32_t chunk_size,
-    const uint8_t *payload);
+		       const struct rtmp_msg_hdr *h, uint32_t ts_field,
+		       uint32_t chunk_size, const uint8_t *payload);
 
 /* Only the first chunk's header (basic + message header + extended ts). */
 uint8_t *chunk_put_header(uint8_t *p, uint8_t *end, int fmt,
-    const struct rtmp_msg_hdr *h, uint32_t ts_field);
+			  const struct rtmp_msg_hdr *h, uint32_t ts_field);
 
 /* Bytes of the header chunk_put_header would write. */
 size_t chunk_header_size(int fmt, uint32_t csid, uint32_t ts_field);
@@ -141,7 +141,7 @@ size_t chunk_header_size(int fmt, uint32_t csid, uint32_t ts_field);
  * type 3 when nothing does), serialise the message and remember it.
  */
 uint8_t *chunk_writer_put(struct chunk_writer *w, uint8_t *p, uint8_t *end,
-    const struct rtmp_msg_hdr *h, const uint8_t *payload);
+			  const struct rtmp_msg_hdr *h, const uint8_t *payload);
 
 /*
  * Header type and timestamp field chunk_writer_put would use for h, without
@@ -149,7 +149,7 @@ uint8_t *chunk_writer_put(struct chunk_writer *w, uint8_t *p, uint8_t *end,
  * serialised once with chunk_put_msg and shared by many connections).
  */
 int chunk_writer_choose(const struct chunk_writer *w,
-    const struct rtmp_msg_hdr *h, uint32_t *ts_field);
+			const struct rtmp_msg_hdr *h, uint32_t *ts_field);
 void chunk_writer_note(struct chunk_writer *w, const struct rtmp_msg_hdr *h);
 /* Forget csid (the next message on it goes out with a type 0 header). */
 void chunk_writer_forget(struct chunk_writer *w, uint32_t csid);

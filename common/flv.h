@@ -10,10 +10,10 @@
 #include "h264.h"
 #include "rtmp_err.h"
 
-#define FLV_HEADER_SIZE 9
+#define FLV_HEADER_SIZE	    9
 #define FLV_TAG_HEADER_SIZE 11
-#define FLV_PREV_TAG_SIZE 4
-#define FLV_MAX_TAG_DATA 0xFFFFFF
+#define FLV_PREV_TAG_SIZE   4
+#define FLV_MAX_TAG_DATA    0xFFFFFF
 
 enum flv_tag_type {
 	FLV_TAG_AUDIO = 8,
@@ -24,9 +24,9 @@ enum flv_tag_type {
 #define FLV_FLAG_AUDIO 0x04
 #define FLV_FLAG_VIDEO 0x01
 
-#define FLV_FOURCC(a, b, c, d)                                                 \
-	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 |      \
-	    (uint32_t)(d))
+#define FLV_FOURCC(a, b, c, d)                                            \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
+	 (uint32_t)(d))
 
 struct flv_header {
 	uint8_t version;
@@ -51,10 +51,10 @@ struct flv_tag {
 /* 11 bytes; any field values accepted (flv_reader judges them). */
 ssize_t flv_tag_header_parse(const uint8_t *p, size_t len, struct flv_tag *t);
 uint8_t *flv_tag_header_put(uint8_t *p, uint8_t *end, uint8_t type,
-    uint32_t size, uint32_t timestamp);
+			    uint32_t size, uint32_t timestamp);
 /* A whole tag: header, data, PreviousTagSize (11 + size). */
-uint8_t *flv_tag_put(uint8_t *p, uint8_t *end, uint8_t type,
-    uint32_t timestamp, const uint8_t *data, uint32_t size);
+uint8_t *flv_tag_put(uint8_t *p, uint8_t *end, uint8_t type, uint32_t timestamp,
+		     const uint8_t *data, uint32_t size);
 
 /*
  * Streaming reader with resynchronisation. It is fed from the caller's
@@ -97,26 +97,26 @@ enum flv_ev_type {
 
 enum flv_problem {
 	FLV_PROB_NONE,
-	FLV_PROB_BAD_SIGNATURE,	   /* not "FLV" */
-	FLV_PROB_BAD_VERSION,	   /* version != 1 (a warning) */
-	FLV_PROB_BAD_HEADER_SIZE,  /* data offset < 9 or > 9 + max_tag_size
+	FLV_PROB_BAD_SIGNATURE,	  /* not "FLV" */
+	FLV_PROB_BAD_VERSION,	  /* version != 1 (a warning) */
+	FLV_PROB_BAD_HEADER_SIZE, /* data offset < 9 or > 9 + max_tag_size
 				      (9 is assumed) */
-	FLV_PROB_PREV_SIZE,	   /* PreviousTagSize != 11 + DataSize */
-	FLV_PROB_BAD_TAG_TYPE,	   /* not 8, 9 or 18 */
-	FLV_PROB_TAG_TOO_BIG,	   /* DataSize > max_tag_size */
-	FLV_PROB_STREAM_ID,	   /* StreamID != 0 */
-	FLV_PROB_RESERVED_BITS,	   /* reserved bits set (a warning) */
-	FLV_PROB_ENCRYPTED,	   /* filter bit set (a warning) */
-	FLV_PROB_TRUNCATED,	   /* input ended inside a tag */
-	FLV_PROB_TRAILING,	   /* input ended inside a PreviousTagSize */
-	FLV_PROB_GARBAGE,	   /* resynchronising: no plausible tag starts
+	FLV_PROB_PREV_SIZE,	  /* PreviousTagSize != 11 + DataSize */
+	FLV_PROB_BAD_TAG_TYPE,	  /* not 8, 9 or 18 */
+	FLV_PROB_TAG_TOO_BIG,	  /* DataSize > max_tag_size */
+	FLV_PROB_STREAM_ID,	  /* StreamID != 0 */
+	FLV_PROB_RESERVED_BITS,	  /* reserved bits set (a warning) */
+	FLV_PROB_ENCRYPTED,	  /* filter bit set (a warning) */
+	FLV_PROB_TRUNCATED,	  /* input ended inside a tag */
+	FLV_PROB_TRAILING,	  /* input ended inside a PreviousTagSize */
+	FLV_PROB_GARBAGE,	  /* resynchronising: no plausible tag starts
 				      in the FLV_RESYNC_WINDOW bytes at
 				      ev.offset (or up to the end of input) */
 };
 
 /* Bytes of candidate positions decided per event while resynchronising. */
 #define FLV_RESYNC_WINDOW 65536
-#define FLV_READER_LOOKAHEAD                                                   \
+#define FLV_READER_LOOKAHEAD \
 	(FLV_RESYNC_WINDOW + FLV_TAG_HEADER_SIZE + FLV_PREV_TAG_SIZE)
 
 struct flv_event {
@@ -138,13 +138,13 @@ struct flv_reader {
 	uint32_t max_tag_size; /* 0 = FLV_READER_MAX_TAG_DEFAULT */
 	uint32_t last_tag_size;
 	int resyncing;
-	uint64_t skipped;      /* since resynchronisation began */
-	uint32_t scanned;      /* private: resync candidates already rejected */
+	uint64_t skipped; /* since resynchronisation began */
+	uint32_t scanned; /* private: resync candidates already rejected */
 };
 
 void flv_reader_init(struct flv_reader *r);
 ssize_t flv_reader_next(struct flv_reader *r, const uint8_t *p, size_t len,
-    int eof, struct flv_event *ev, size_t *want);
+			int eof, struct flv_event *ev, size_t *want);
 const char *flv_problem_name(enum flv_problem p);
 
 /* ---- audio and video tag headers ------------------------------------- */
@@ -208,23 +208,24 @@ struct flv_video_info {
 	int32_t cts;	     /* composition time offset, ms */
 	int multitrack;
 	uint8_t multitrack_type;
-	uint8_t track_id;    /* first track */
-	int is_keyframe;     /* frame type 1, not a sequence header/command */
-	int is_seq_header;   /* AVC type 0 / SequenceStart / MPEG2TS start */
+	uint8_t track_id;  /* first track */
+	int is_keyframe;   /* frame type 1, not a sequence header/command */
+	int is_seq_header; /* AVC type 0 / SequenceStart / MPEG2TS start */
 	int is_seq_end;
-	int is_command;	     /* frame type 5 (video info/command frame) */
-	uint8_t command;     /* its VideoCommand byte */
-	size_t hdr_len;	     /* offset of the codec payload (first track) */
-	size_t payload_len;  /* its length */
+	int is_command;	    /* frame type 5 (video info/command frame) */
+	uint8_t command;    /* its VideoCommand byte */
+	size_t hdr_len;	    /* offset of the codec payload (first track) */
+	size_t payload_len; /* its length */
 };
 
 struct flv_audio_info {
-	int enhanced;	     /* SoundFormat 9 (ExHeader) */
-	uint8_t sound_format;/* legacy SoundFormat (10 = AAC), 9 when enhanced */
-	uint8_t rate;	     /* legacy 2-bit rate index */
-	uint8_t size;	     /* 0 8-bit, 1 16-bit */
-	uint8_t channels;    /* legacy 0 mono, 1 stereo */
-	uint32_t fourcc;     /* enhanced FourCC; 'mp4a' for legacy AAC */
+	int enhanced; /* SoundFormat 9 (ExHeader) */
+	uint8_t
+	    sound_format; /* legacy SoundFormat (10 = AAC), 9 when enhanced */
+	uint8_t rate;	  /* legacy 2-bit rate index */
+	uint8_t size;	  /* 0 8-bit, 1 16-bit */
+	uint8_t channels; /* legacy 0 mono, 1 stereo */
+	uint32_t fourcc;  /* enhanced FourCC; 'mp4a' for legacy AAC */
 	uint8_t packet_type; /* AACPacketType or AudioPacketType */
 	int multitrack;
 	uint8_t multitrack_type;
@@ -258,20 +259,20 @@ unsigned flv_sound_rate_hz(uint8_t rate);
 
 struct avc_config {
 	uint8_t version, profile, compat, level;
-	uint8_t nal_length_size;	/* 1, 2 or 4 */
-	unsigned nsps, npps;		/* declared counts */
+	uint8_t nal_length_size; /* 1, 2 or 4 */
+	unsigned nsps, npps;	 /* declared counts */
 	struct rtmp_str sps[AVC_MAX_PS], pps[AVC_MAX_PS];
-	unsigned width, height;		/* from the first SPS, 0 if unknown */
+	unsigned width, height; /* from the first SPS, 0 if unknown */
 };
 
 /* AVCDecoderConfigurationRecord (ISO 14496-15 5.2.4.1). MALFORMED when a
  * parameter set runs past the end. */
 int avc_config_parse(const uint8_t *p, size_t len, struct avc_config *c);
 uint8_t *avc_config_put(uint8_t *p, uint8_t *end, const uint8_t *sps,
-    size_t sps_len, const uint8_t *pps, size_t pps_len);
+			size_t sps_len, const uint8_t *pps, size_t pps_len);
 
 struct aac_config {
-	uint8_t object_type;	   /* audioObjectType (2 = AAC LC) */
+	uint8_t object_type; /* audioObjectType (2 = AAC LC) */
 	uint8_t sr_index;
 	uint32_t sample_rate;
 	uint8_t channel_config;
@@ -282,7 +283,7 @@ struct aac_config {
 int aac_config_parse(const uint8_t *p, size_t len, struct aac_config *c);
 /* Two-byte AudioSpecificConfig. */
 uint8_t *aac_config_put(uint8_t *p, uint8_t *end, uint8_t object_type,
-    uint8_t sr_index, uint8_t channel_config);
+			uint8_t sr_index, uint8_t channel_config);
 /* Index -> Hz for the 13 standard rates, 0 otherwise. */
 uint32_t aac_sample_rate(uint8_t sr_index);
 

@@ -18,7 +18,7 @@
 
 #include "rtmp_err.h"
 
-#define HS_VERSION 3
+#define HS_VERSION  3
 #define HS_SIG_SIZE 1536
 
 enum hs_role { HS_CLIENT, HS_SERVER };
@@ -42,10 +42,10 @@ struct hs_peer_info {
 struct hs {
 	enum hs_role role;
 	enum hs_state state;
-	uint8_t ours[HS_SIG_SIZE];	  /* our C1 or S1 */
-	uint8_t peer[1 + HS_SIG_SIZE];	  /* peer's C0+C1 or S0+S1 */
+	uint8_t ours[HS_SIG_SIZE];     /* our C1 or S1 */
+	uint8_t peer[1 + HS_SIG_SIZE]; /* peer's C0+C1 or S0+S1 */
 	size_t peer_have;
-	size_t echo_have;		  /* bytes of C2/S2 seen */
+	size_t echo_have; /* bytes of C2/S2 seen */
 	uint8_t echo[HS_SIG_SIZE];
 	uint8_t out[1 + 2 * HS_SIG_SIZE]; /* bytes to send */
 	size_t out_len, out_off;

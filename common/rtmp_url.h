@@ -14,16 +14,16 @@
 
 #include "rtmp_err.h"
 
-#define RTMP_URL_MAX_HOST 255
-#define RTMP_URL_MAX_APP 255
+#define RTMP_URL_MAX_HOST   255
+#define RTMP_URL_MAX_APP    255
 #define RTMP_URL_MAX_STREAM 1023
-#define RTMP_URL_MAX_QUERY 1023
-#define RTMP_URL_MAX_TCURL 600
+#define RTMP_URL_MAX_QUERY  1023
+#define RTMP_URL_MAX_TCURL  600
 
 struct rtmp_url {
-	int tls;			      /* rtmps:// */
-	int ipv6;			      /* host was [literal] */
-	char host[RTMP_URL_MAX_HOST + 1];     /* without brackets */
+	int tls;			  /* rtmps:// */
+	int ipv6;			  /* host was [literal] */
+	char host[RTMP_URL_MAX_HOST + 1]; /* without brackets */
 	uint16_t port;
 	int port_given;
 	char app[RTMP_URL_MAX_APP + 1];
@@ -37,11 +37,10 @@ struct rtmp_url {
  * part) and puts a one-line reason ("missing host", "port out of range",
  * "unsupported scheme 'http'") in err.
  */
-int rtmp_url_parse(const char *s, struct rtmp_url *u, char *err,
-    size_t errlen);
+int rtmp_url_parse(const char *s, struct rtmp_url *u, char *err, size_t errlen);
 
 /* stream plus "?query" when there is one (what play/publish carry). */
 int rtmp_url_stream_with_query(const struct rtmp_url *u, char *out,
-    size_t outlen);
+			       size_t outlen);
 
 #endif

@@ -21,6 +21,6 @@ void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *p, size_t n);
 void sha256_final(struct sha256 *c, uint8_t out[SHA256_DIGEST_SIZE]);
 void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n,
-    uint8_t out[SHA256_DIGEST_SIZE]);
+		 uint8_t out[SHA256_DIGEST_SIZE]);
 
 #endif

@@ -33,14 +33,14 @@ tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 
 #define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
-#define is_int(got, want, ...)                                                 \
-	do {                                                                   \
-		long long g_ = (long long)(got), w_ = (long long)(want);       \
-		if (!ok(g_ == w_, __VA_ARGS__))                                \
-			printf("#   got %lld, want %lld\n", g_, w_);           \
+#define is_int(got, want, ...)                                           \
+	do {                                                             \
+		long long g_ = (long long)(got), w_ = (long long)(want); \
+		if (!ok(g_ == w_, __VA_ARGS__))                          \
+			printf("#   got %lld, want %lld\n", g_, w_);     \
 	} while (0)
 
-#define is_mem(got, want, n, ...)                                              \
+#define is_mem(got, want, n, ...) \
 	ok(memcmp((got), (want), (n)) == 0, __VA_ARGS__)
 
 static inline int
