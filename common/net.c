@@ -167,25 +167,34 @@ write_cb(struct bufferevent *bev, void *arg)
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg);
+static void tls_hs_event_cb(struct bufferevent *bev, short what, void *arg);
 
-/* A bufferevent for fd (-1: to connect later), over TLS when the
- * connection has a context. */
+enum bev_kind { BEV_PLAIN, BEV_TLS_SERVER, BEV_TLS_CLIENT };
+
+/*
+ * A bufferevent for fd (-1: to connect later). A client dials in plain TCP
+ * and starts TLS once connected (start_tls), so that a connect failure
+ * (try the next address, exit 3) is never taken for a TLS one (the peer's
+ * answer, exit 4). TLS bufferevents report to tls_hs_event_cb until their
+ * handshake is done.
+ */
 static struct bufferevent *
-make_bev(struct net_conn *c, evutil_socket_t fd, int server)
+make_bev(struct net_conn *c, evutil_socket_t fd, enum bev_kind kind)
 {
 	struct bufferevent *bev;
 
-	if (c->tls_ctx == NULL)
+	if (kind == BEV_PLAIN)
 		bev =
 		    bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	else if (server)
+	else if (kind == BEV_TLS_SERVER)
 		bev = tls_bev_server(c->base, c->tls_ctx, fd);
 	else
 		bev = tls_bev_client(c->base, c->tls_ctx, c->tls_host,
 				     c->tls_insecure);
 	if (bev == NULL)
 		return NULL;
-	bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+	bufferevent_setcb(bev, read_cb, write_cb,
+			  kind == BEV_PLAIN ? event_cb : tls_hs_event_cb, c);
 	bev_tune(bev);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	if (c->drain_below)
@@ -207,7 +216,7 @@ dial_next(struct net_conn *c)
 		struct bufferevent *bev;
 
 		c->ai_next = ai->ai_next;
-		bev = make_bev(c, -1, 0);
+		bev = make_bev(c, -1, BEV_PLAIN);
 		if (bev == NULL)
 			return -1;
 		if (bufferevent_socket_connect(bev, ai->ai_addr,
@@ -223,11 +232,79 @@ dial_next(struct net_conn *c)
 	return -1;
 }
 
+/* The connection is up (TCP, and TLS when there is TLS): on_connect, then
+ * send what the session queued. */
+static void
+connected(struct net_conn *c)
+{
+	if (c->ops->on_connect) {
+		c->in_cb++;
+		c->ops->on_connect(c, c->arg);
+		c->in_cb--;
+		if (c->finished || c->closing) {
+			if (c->finished && c->in_cb == 0)
+				conn_free(c);
+			return;
+		}
+	}
+	net_conn_flush(c);
+}
+
+/* A TLS dial: TCP connected, the TLS handshake starts on the same socket. */
+static void
+start_tls(struct net_conn *c)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	struct bufferevent *bev = make_bev(c, -1, BEV_TLS_CLIENT);
+
+	if (bev == NULL || bufferevent_setfd(bev, fd) != 0) {
+		if (bev)
+			bufferevent_free(bev);
+		conn_finish(c, RK_EXIT_FAIL, "TLS setup failed");
+		return;
+	}
+	/* The socket now belongs to the TLS bufferevent. */
+	bufferevent_setfd(c->bev, -1);
+	bufferevent_free(c->bev);
+	c->bev = bev;
+}
+
+/* Until a TLS handshake is done: any failure is the peer's answer (a bad
+ * certificate, a plain RTMP server that hangs up), not a reason to try
+ * another address. */
+static void
+tls_hs_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct net_conn *c = arg;
+	char why[192];
+
+	if (what & BEV_EVENT_CONNECTED) {
+		bufferevent_setcb(bev, read_cb, write_cb, event_cb, c);
+		connected(c);
+		return;
+	}
+	if (c->flush_close) {
+		/* Closed by us meanwhile (rtmpd's shutdown). */
+		conn_finish(c, 0, "closed");
+		return;
+	}
+	tls_error(bev, why, sizeof(why));
+	if (why[0] == '\0') {
+		int e = EVUTIL_SOCKET_ERROR();
+
+		snprintf(why, sizeof(why), "TLS handshake failed: %s",
+			 (what & BEV_EVENT_EOF) ? "connection closed by peer"
+			 : e ? evutil_socket_error_to_string(e)
+			     : "socket error");
+	}
+	conn_finish(c, RK_EXIT_PROTOCOL, why);
+}
+
 static void
 event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct net_conn *c = arg;
-	char why[128];
+	char why[192];
 
 	if (what & BEV_EVENT_CONNECTED) {
 		int one = 1;
@@ -238,17 +315,10 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		}
 		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
 			   &one, sizeof(one));
-		if (c->ops->on_connect) {
-			c->in_cb++;
-			c->ops->on_connect(c, c->arg);
-			c->in_cb--;
-			if (c->finished || c->closing) {
-				if (c->finished && c->in_cb == 0)
-					conn_free(c);
-				return;
-			}
-		}
-		net_conn_flush(c);
+		if (c->tls_ctx)
+			start_tls(c);
+		else
+			connected(c);
 		return;
 	}
 	if (c->flush_close) {
@@ -256,13 +326,10 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (c->tls_ctx && (what & BEV_EVENT_ERROR)) {
-		char why_tls[192];
-
-		tls_error(bev, why_tls, sizeof(why_tls));
-		if (why_tls[0]) {
-			/* The TCP connection worked: a TLS failure is the
-			 * peer's answer, not a reason to try elsewhere. */
-			conn_finish(c, RK_EXIT_PROTOCOL, why_tls);
+		/* After the handshake: a TLS failure (bad record...). */
+		tls_error(bev, why, sizeof(why));
+		if (why[0]) {
+			conn_finish(c, RK_EXIT_PROTOCOL, why);
 			return;
 		}
 	}
@@ -356,7 +423,7 @@ net_conn_accept_tls(struct event_base *base, evutil_socket_t fd,
 	if (c == NULL)
 		return NULL;
 	c->tls_ctx = tls_ctx;
-	c->bev = make_bev(c, fd, 1);
+	c->bev = make_bev(c, fd, tls_ctx ? BEV_TLS_SERVER : BEV_PLAIN);
 	if (c->bev == NULL) {
 		/* The caller still owns fd. */
 		sess_free(&c->sess);

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "log.h"
 #include "rtmpd.h"
+#include "tls.h"
 
 #define MAX_LISTENERS	  16
 #define ACCEPT_RETRY_MS	  100 /* after running out of descriptors */
@@ -24,13 +25,18 @@ static void
 usage(void)
 {
 	printf(
-	    "usage: %s [-l [addr:]port]... [options]\n"
+	    "usage: %s [-l [addr:]port]... [--tls-listen [addr:]port]... [options]\n"
 	    "\n"
 	    "A minimal RTMP relay: one publisher per stream (app/name), any number\n"
 	    "of players, with a GOP cache so new players start at once.\n"
 	    "\n"
-	    "  -l, --listen [ADDR:]PORT   listen there (repeatable; default 0.0.0.0:1935,\n"
-	    "                             IPv6 as [::1]:1935)\n"
+	    "  -l, --listen [ADDR:]PORT   listen there (repeatable; IPv6 as [::1]:1935;\n"
+	    "                             default 0.0.0.0:1935 without -l, --tls-listen)\n"
+	    "      --tls-listen [ADDR:]PORT\n"
+	    "                             accept RTMPS (RTMP over TLS) there\n"
+	    "                             (repeatable; needs --tls-cert, --tls-key)\n"
+	    "      --tls-cert FILE        PEM certificate chain, server's first\n"
+	    "      --tls-key FILE         PEM private key of that certificate\n"
 	    "      --max-connections N    refuse connections beyond N (default %u)\n"
 	    "      --handshake-timeout T  close a handshake not done in T (default 5s)\n"
 	    "      --start-timeout T      close a connection that neither publishes nor\n"
@@ -86,7 +92,44 @@ static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	  int salen, void *arg)
 {
-	server_accept(arg, fd, sa, salen);
+	server_accept(arg, fd, sa, salen, 0);
+}
+
+static void
+accept_tls_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+	      int salen, void *arg)
+{
+	server_accept(arg, fd, sa, salen, 1);
+}
+
+/*
+ * --tls-cert/--tls-key: a file that cannot be read is named with the
+ * system's reason (OpenSSL's own message for it is cryptic); the rest
+ * (not PEM, key of another certificate) comes from tls.c.
+ */
+static void *
+tls_setup(const char *cert, const char *key, char *err, size_t errlen)
+{
+	const char *files[2] = {cert, key};
+	const char *opts[2] = {"--tls-cert", "--tls-key"};
+	char why[480];
+	void *ctx;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		FILE *fp = fopen(files[i], "r");
+
+		if (fp == NULL) {
+			snprintf(err, errlen, "%s: cannot read %s: %s", opts[i],
+				 files[i], strerror(errno));
+			return NULL;
+		}
+		fclose(fp);
+	}
+	ctx = tls_server_ctx_new(cert, key, why, sizeof(why));
+	if (ctx == NULL)
+		snprintf(err, errlen, "TLS: %s", why);
+	return ctx;
 }
 
 static void
@@ -141,6 +184,29 @@ reload_keys(struct rtmpd *d)
 		     access_keys_count(&d->access.file, ACCESS_PLAY)));
 }
 
+/* SIGHUP: a renewed certificate is used for new connections; one that
+ * cannot be used leaves the old one in force. Connections keep theirs
+ * (the context is reference counted by OpenSSL). */
+static void
+reload_tls(struct rtmpd *d)
+{
+	char err[512];
+	void *ctx;
+
+	if (d->tls_ctx == NULL)
+		return;
+	ctx = tls_setup(d->tls_cert, d->tls_key, err, sizeof(err));
+	if (ctx == NULL) {
+		LOG_EV(LOG_ERROR, "tls_reload", LKV_S("reason", err),
+		       LKV_S("result", "old certificate kept"));
+		return;
+	}
+	tls_ctx_free(d->tls_ctx);
+	d->tls_ctx = ctx;
+	LOG_EV(LOG_INFO, "tls_reloaded", LKV_S("cert", d->tls_cert),
+	       LKV_S("key", d->tls_key));
+}
+
 /* --allow-publish and friends: in command-line order, per action. */
 static void
 add_rule(struct rtmpd *d, const char *opt, enum access_action act, int allow,
@@ -184,6 +250,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		else
 			LOG_EV(LOG_INFO, "log_reopened");
 		reload_keys(d);
+		reload_tls(d);
 		return;
 	}
 	if (d->stopping) {
@@ -232,10 +299,16 @@ enum {
 	OPT_ON_PLAY,
 	OPT_ON_DONE,
 	OPT_HOOK_TIMEOUT,
+	OPT_TLS_LISTEN,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
 };
 
 static const struct option longopts[] = {
     {"listen", required_argument, NULL, 'l'},
+    {"tls-listen", required_argument, NULL, OPT_TLS_LISTEN},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"max-connections", required_argument, NULL, OPT_MAX_CONN},
     {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
     {"start-timeout", required_argument, NULL, OPT_START_TIMEOUT},
@@ -279,7 +352,9 @@ main(int argc, char **argv)
 {
 	struct rtmpd d;
 	const char *listen_specs[MAX_LISTENERS];
-	size_t nspecs = 0, i;
+	int listen_tls[MAX_LISTENERS];
+	size_t nspecs = 0, ntls = 0, i;
+	const char *tls_cert = NULL, *tls_key = NULL;
 	const char *log_file = NULL;
 	int level = LOG_INFO, json = 0, ch, rc = RK_EXIT_OK;
 	struct event *sigs[3];
@@ -309,10 +384,25 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "l:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
+		case OPT_TLS_LISTEN:
 			if (nspecs == MAX_LISTENERS)
-				cli_usage_error("-l: at most %d listeners",
+				cli_usage_error("%s: at most %d listeners",
+						ch == 'l' ? "-l"
+							  : "--tls-listen",
 						MAX_LISTENERS);
+			listen_tls[nspecs] = ch == OPT_TLS_LISTEN;
+			ntls += ch == OPT_TLS_LISTEN;
 			listen_specs[nspecs++] = optarg;
+			break;
+		case OPT_TLS_CERT:
+			if (optarg[0] == '\0')
+				cli_usage_error("--tls-cert: empty file name");
+			tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			if (optarg[0] == '\0')
+				cli_usage_error("--tls-key: empty file name");
+			tls_key = optarg;
 			break;
 		case OPT_MAX_CONN:
 			d.cfg.max_connections = (uint32_t)cli_uint(
@@ -455,8 +545,27 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		cli_usage_error("unexpected argument '%s'", argv[optind]);
-	if (nspecs == 0)
+	if (ntls > 0 && !tls_available()) {
+		char why[160];
+
+		tls_server_ctx_new(NULL, NULL, why, sizeof(why));
+		cli_usage_error("--tls-listen: %s", why);
+	}
+	if (ntls > 0 && (tls_cert == NULL || tls_key == NULL))
+		cli_usage_error("--tls-listen needs %s",
+				tls_cert  ? "--tls-key (the certificate's "
+					    "private key)"
+				: tls_key ? "--tls-cert (the certificate "
+					    "chain)"
+					  : "--tls-cert and --tls-key");
+	if (ntls == 0 && (tls_cert || tls_key))
+		cli_usage_error("%s without --tls-listen: no TLS listener "
+				"would use it",
+				tls_cert ? "--tls-cert" : "--tls-key");
+	if (nspecs == 0) {
+		listen_tls[0] = 0;
 		listen_specs[nspecs++] = "0.0.0.0:1935";
+	}
 	d.base = event_base_new();
 	d.hooks = d.base ? hooks_new(d.base) : NULL;
 	if (d.hooks == NULL) {
@@ -478,6 +587,18 @@ main(int argc, char **argv)
 		char err[512];
 
 		if (access_load_key_file(&d.access, err, sizeof(err)) < 0) {
+			cli_warn("%s", err);
+			rc = RK_EXIT_FAIL;
+			goto out;
+		}
+	}
+	d.tls_cert = tls_cert;
+	d.tls_key = tls_key;
+	if (ntls > 0) {
+		char err[512];
+
+		d.tls_ctx = tls_setup(tls_cert, tls_key, err, sizeof(err));
+		if (d.tls_ctx == NULL) {
 			cli_warn("%s", err);
 			rc = RK_EXIT_FAIL;
 			goto out;
@@ -512,7 +633,7 @@ main(int argc, char **argv)
 			goto out;
 		}
 		d.listeners[i] = evconnlistener_new(
-		    d.base, accept_cb, &d,
+		    d.base, listen_tls[i] ? accept_tls_cb : accept_cb, &d,
 		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 		if (d.listeners[i] == NULL) {
 			close(fd);
@@ -522,7 +643,8 @@ main(int argc, char **argv)
 		}
 		evconnlistener_set_error_cb(d.listeners[i], accept_error_cb);
 		d.nlisteners++;
-		LOG_EV(LOG_INFO, "listen", LKV_S("addr", listen_specs[i]));
+		LOG_EV(LOG_INFO, "listen", LKV_S("addr", listen_specs[i]),
+		       LKV_B("tls", listen_tls[i]));
 	}
 	LOG_EV(LOG_INFO, "access",
 	       LKV_B("publish_key",
@@ -551,6 +673,8 @@ out:
 		event_free(d.accept_retry);
 	relay_free(d.relay);
 	access_free(&d.access);
+	if (d.tls_ctx)
+		tls_ctx_free(d.tls_ctx);
 	if (d.base)
 		event_base_free(d.base);
 	return rc;

@@ -71,6 +71,8 @@ struct rtmpd {
 	struct relay *relay;
 	struct access access; /* IP rules and keys (access.c) */
 	struct hooks *hooks;  /* on_publish, on_play, on_done (hooks.c) */
+	void *tls_ctx;	      /* --tls-cert/--tls-key (tls.h), NULL = none */
+	const char *tls_cert, *tls_key; /* read again on SIGHUP */
 	int stopping;
 	struct rtmpd_stats stats;
 };
@@ -79,8 +81,9 @@ struct rtmpd {
 struct client;
 struct stream;
 
+/* tls: accepted on a --tls-listen socket (TLS handshake first). */
 void server_accept(struct rtmpd *d, evutil_socket_t fd,
-		   const struct sockaddr *sa, int salen);
+		   const struct sockaddr *sa, int salen, int tls);
 /* SIGTERM: players told, everyone closed after their output is written. */
 void server_shutdown(struct rtmpd *d);
 /* After the loop: free every connection still open, and the hooks. */

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "rtmp_msg.h"
 #include "rtmpd.h"
+#include "tls.h"
 
 #define CMD_BUF 2048
 
@@ -27,6 +28,7 @@ struct client {
 	struct net_conn *nc;
 	uint64_t id;
 	uint64_t t_start;
+	int tls; /* came in on a --tls-listen socket */
 	int connected;
 	char *app; /* from connect, without query */
 	uint32_t next_msid;
@@ -341,7 +343,8 @@ on_connect_cmd(struct client *c, const struct rtmp_cmd *cmd)
 			    c->d->cfg.chunk_size,
 			    ci.object_encoding == 3 ? 3 : 0);
 	LOG_EV(LOG_INFO, "connect", LKV_U("id", c->id),
-	       LKV_S("addr", c->nc->peer), LKV_S("app", c->app));
+	       LKV_S("addr", c->nc->peer), LKV_B("tls", c->tls),
+	       LKV_S("app", c->app));
 }
 
 static void
@@ -447,7 +450,8 @@ finish_publish(struct client *c)
 	snprintf(desc, sizeof(desc), "%s is now published.", key);
 	send_status(c, "status", "NetStream.Publish.Start", desc);
 	LOG_EV(LOG_INFO, "publish", LKV_U("id", c->id),
-	       LKV_S("addr", c->nc->peer), LKV_S("stream", c->logname));
+	       LKV_S("addr", c->nc->peer), LKV_B("tls", c->tls),
+	       LKV_S("stream", c->logname));
 	stream_set_publisher(s, c);
 }
 
@@ -491,7 +495,7 @@ finish_play(struct client *c)
 			       (size_t)(e - buf));
 	net_conn_flush(c->nc);
 	LOG_EV(LOG_INFO, "play", LKV_U("id", c->id), LKV_S("addr", c->nc->peer),
-	       LKV_S("stream", c->logname),
+	       LKV_B("tls", c->tls), LKV_S("stream", c->logname),
 	       LKV_B("published", stream_publisher(s) != NULL));
 	stream_add_player(s, c);
 }
@@ -796,14 +800,29 @@ conn_close(struct net_conn *nc, int code, const char *why, void *arg)
 
 	drop_role(c); /* "unpublish" is logged before "close" */
 	LOG_EV(LOG_INFO, "close", LKV_U("id", c->id), LKV_S("addr", nc->peer),
-	       LKV_S("reason", why), LKV_U("bytes_in", nc->bytes_in),
+	       LKV_B("tls", c->tls), LKV_S("reason", why),
+	       LKV_U("bytes_in", nc->bytes_in),
 	       LKV_U("bytes_out", c->bytes_out + nc->sess.bytes_out),
 	       LKV_U("duration_ms", clock_mono_ms() - c->t_start),
 	       LKV_U("dropped", c->ps.drops), LKV_U("ignored", c->ignored));
 	client_free(c);
 }
 
+/* TLS connections only: the TLS handshake is done (the RTMP one starts). */
+static void
+conn_tls_ready(struct net_conn *nc, void *arg)
+{
+	struct client *c = arg;
+	struct tls_info ti;
+
+	if (tls_info(nc->bev, &ti) == 0)
+		LOG_EV(LOG_DEBUG, "tls_handshake", LKV_U("id", c->id),
+		       LKV_S("addr", nc->peer), LKV_S("version", ti.version),
+		       LKV_S("cipher", ti.cipher));
+}
+
 static const struct net_conn_ops server_ops = {
+    .on_connect = conn_tls_ready,
     .on_event = conn_event,
     .on_close = conn_close,
 };
@@ -832,7 +851,7 @@ peer_ip(const struct sockaddr *sa, int salen, struct client *c)
 
 void
 server_accept(struct rtmpd *d, evutil_socket_t fd, const struct sockaddr *sa,
-	      int salen)
+	      int salen, int tls)
 {
 	struct sess_config sc;
 	struct client *c;
@@ -842,6 +861,7 @@ server_accept(struct rtmpd *d, evutil_socket_t fd, const struct sockaddr *sa,
 	if (d->stopping || d->nclients >= d->cfg.max_connections) {
 		net_addr_str(sa, addr, sizeof(addr));
 		LOG_EV(LOG_WARN, "refuse", LKV_S("addr", addr),
+		       LKV_B("tls", tls),
 		       LKV_S("reason", d->stopping ? "shutting down"
 						   : "too many connections"));
 		d->stats.refused_max++;
@@ -863,7 +883,11 @@ server_accept(struct rtmpd *d, evutil_socket_t fd, const struct sockaddr *sa,
 	c->id = ++d->next_id;
 	c->t_start = clock_mono_ms();
 	peer_ip(sa, salen, c);
-	c->nc = net_conn_accept(d->base, fd, sa, salen, &sc, &server_ops, c);
+	c->tls = tls;
+	/* With TLS, the handshake deadline below covers the TLS handshake
+	 * and the RTMP one together. */
+	c->nc = net_conn_accept_tls(d->base, fd, sa, salen, &sc, &server_ops, c,
+				    tls ? d->tls_ctx : NULL);
 	if (c->nc == NULL) {
 		evutil_closesocket(fd);
 		free(c);
@@ -877,7 +901,7 @@ server_accept(struct rtmpd *d, evutil_socket_t fd, const struct sockaddr *sa,
 	net_conn_deadline(c->nc, (int)d->cfg.handshake_timeout_ms,
 			  RK_EXIT_TIMEOUT, "handshake timeout");
 	LOG_EV(LOG_DEBUG, "accept", LKV_U("id", c->id),
-	       LKV_S("addr", c->nc->peer));
+	       LKV_S("addr", c->nc->peer), LKV_B("tls", tls));
 }
 
 void

@@ -26,6 +26,7 @@
 #include "flvio.h"
 #include "log.h"
 #include "probe.h"
+#include "tls.h"
 
 #define MAX_PROPS  32 /* --connect-prop */
 #define MAX_FOURCC 32 /* --fourcc-list */
@@ -51,6 +52,8 @@ struct opts {
 	uint32_t chunk_size;
 	uint64_t timeout_ms, step_timeout_ms;
 	int json, quiet, verbose;
+	int insecure;	     /* rtmps://: no certificate checks */
+	const char *ca_file; /* rtmps://: trust this PEM bundle */
 };
 
 struct probe {
@@ -109,6 +112,11 @@ usage(FILE *fp)
 	    "      --fourcc-list LIST   send fourCcList, e.g. av01,hvc1,avc1 "
 	    "(or 'default')\n"
 	    "      --chunk-size N       send Set Chunk Size N before connect\n"
+	    "      --ca-file FILE       rtmps://: trust the CAs in FILE (PEM) "
+	    "instead of\n"
+	    "                           the system's\n"
+	    "      --insecure           rtmps://: skip the certificate and host "
+	    "name checks\n"
 	    "  -t, --timeout SEC        give up after SEC in all (default: "
 	    "none)\n"
 	    "      --step-timeout SEC   give up when one step takes SEC "
@@ -120,10 +128,10 @@ usage(FILE *fp)
 	    "  -h, --help               this help\n"
 	    "  -V, --version            version\n"
 	    "\n"
-	    "URL: rtmp://host[:port]/app[/instance][/stream][?query]\n"
+	    "URL: rtmp[s]://host[:port]/app[/instance][/stream][?query]\n"
 	    "Exit: 0 ok, 1 failure, 2 usage, 3 TCP connect failed or "
 	    "connection lost,\n"
-	    "      4 handshake/protocol error, 5 refused, 6 timeout, 7 "
+	    "      4 handshake/protocol/TLS error, 5 refused, 6 timeout, 7 "
 	    "check failed.\n",
 	    cli_prog(), cli_prog());
 }
@@ -141,6 +149,8 @@ enum {
 	OPT_CHUNK,
 	OPT_STEP_TIMEOUT,
 	OPT_JSON,
+	OPT_CA_FILE,
+	OPT_INSECURE,
 };
 
 static const struct option long_opts[] = {
@@ -156,6 +166,8 @@ static const struct option long_opts[] = {
     {"connect-prop", required_argument, NULL, OPT_PROP},
     {"fourcc-list", required_argument, NULL, OPT_FOURCC},
     {"chunk-size", required_argument, NULL, OPT_CHUNK},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
     {"timeout", required_argument, NULL, 't'},
     {"step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT},
     {"json", no_argument, NULL, OPT_JSON},
@@ -209,6 +221,33 @@ parse_fourcc(struct opts *o, const char *list)
 			break;
 		p = comma + 1;
 	}
+}
+
+/*
+ * rtmps://: a build without TLS refuses it as a usage error; a CA file
+ * (or system store) that cannot be loaded is an error before dialling.
+ * Generic: belongs in common/ (the same check is in rtmppush and rtmppull).
+ */
+static void
+check_tls(const struct opts *o)
+{
+	struct tls_client_opts to;
+	char err[256];
+	void *ctx;
+
+	if (!o->url.tls)
+		return;
+	memset(&to, 0, sizeof(to));
+	to.insecure = o->insecure;
+	to.ca_file = o->ca_file;
+	ctx = tls_client_ctx_new(&to, err, sizeof(err));
+	if (ctx == NULL && !tls_available())
+		cli_usage_error("%s: %s", o->url_str, err);
+	if (ctx == NULL) {
+		cli_warn("%s%s", o->ca_file ? "--ca-file " : "", err);
+		exit(RK_EXIT_FAIL);
+	}
+	tls_ctx_free(ctx);
 }
 
 static void
@@ -284,6 +323,14 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_JSON:
 			o->json = 1;
 			break;
+		case OPT_CA_FILE:
+			if (optarg[0] == '\0')
+				cli_usage_error("--ca-file: empty file name");
+			o->ca_file = optarg;
+			break;
+		case OPT_INSECURE:
+			o->insecure = 1;
+			break;
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -312,11 +359,12 @@ parse_args(int argc, char **argv, struct opts *o)
 			cli_usage_error("--listen takes no URL (got '%s')",
 					argv[optind]);
 		if (o->app || o->tcurl || o->flashver || o->nprops || fourcc ||
-		    o->chunk_size)
-			cli_usage_error("--app, --tcurl, --flashver, "
-					"--connect-prop, --fourcc-list and "
-					"--chunk-size are for the client side, "
-					"not --listen");
+		    o->chunk_size || o->ca_file || o->insecure)
+			cli_usage_error(
+			    "--app, --tcurl, --flashver, "
+			    "--connect-prop, --fourcc-list, "
+			    "--chunk-size, --ca-file and --insecure "
+			    "are for the client side, not --listen");
 		return;
 	}
 	if (optind >= argc)
@@ -327,8 +375,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->url_str = argv[optind];
 	if (rtmp_url_parse(o->url_str, &o->url, err, sizeof(err)) != RTMP_OK)
 		cli_usage_error("bad URL '%s': %s", o->url_str, err);
-	if (o->url.tls)
-		cli_usage_error("rtmps:// is not supported yet (use rtmp://)");
+	check_tls(o);
 	if ((o->mode == MODE_PLAY || o->mode == MODE_PUBLISH) &&
 	    o->url.stream[0] == '\0')
 		cli_usage_error("URL '%s' names no stream (rtmp://host/app/"
@@ -403,7 +450,16 @@ on_end(struct rtmp_client *c, int code, const char *why,
 		evtimer_del(p->overall);
 	if (p->media_timer)
 		evtimer_del(p->media_timer);
-	if (code == RK_EXIT_CONNECT && p->step == RTMP_STEP_TCP) {
+	if (code == RK_EXIT_PROTOCOL && p->step == RTMP_STEP_TCP &&
+	    p->o.url.tls) {
+		/* TCP connected, the TLS handshake failed (client.h). */
+		ev_begin(0, "*", "tls_failed");
+		ev_s("reason", why);
+		ev_end();
+		snprintf(buf, sizeof(buf), "%s:%u: %s", p->o.url.host,
+			 p->o.url.port, why);
+		why = buf;
+	} else if (code == RK_EXIT_CONNECT && p->step == RTMP_STEP_TCP) {
 		snprintf(buf, sizeof(buf), "cannot connect to %s:%u: %s",
 			 p->o.url.host, p->o.url.port, why);
 		why = buf;
@@ -442,6 +498,24 @@ on_end(struct rtmp_client *c, int code, const char *why,
 
 /* ---- client hooks ------------------------------------------------------------ */
 
+/* rtmps://: what the TLS handshake (done before "connected") agreed on. */
+static void
+log_tls(struct rtmp_client *c)
+{
+	struct tls_info ti;
+
+	if (tls_info(c->conn->bev, &ti) != 0)
+		return;
+	ev_begin(0, "*", "tls");
+	ev_s("version", ti.version);
+	ev_s("cipher", ti.cipher);
+	ev_s("subject", ti.subject);
+	ev_s("issuer", ti.issuer);
+	ev_s("not_after", ti.not_after);
+	ev_b("verified", ti.verified);
+	ev_end();
+}
+
 static void
 on_step(struct rtmp_client *c, enum rtmp_client_step step, void *arg)
 {
@@ -473,6 +547,8 @@ on_step(struct rtmp_client *c, enum rtmp_client_step step, void *arg)
 			ev_s("peer", c->conn->peer);
 			ev_ms("ms", prev_ms);
 			ev_end();
+			if (p->o.url.tls)
+				log_tls(c);
 			p->w.hs_start_us = now;
 		}
 		ev_begin(0, "*", "step");
@@ -865,6 +941,8 @@ run_client(struct probe *p)
 		cfg.nfourcc = p->o.nfourcc;
 	}
 	cfg.chunk_size = p->o.chunk_size;
+	cfg.tls_insecure = p->o.insecure;
+	cfg.tls_ca_file = p->o.ca_file;
 	cfg.step_timeout_ms = (int)p->o.step_timeout_ms;
 	cfg.sess.chunk.max_message_size = PROBE_MAX_MESSAGE;
 	cfg.sess.chunk.max_partial_bytes = PROBE_MAX_PARTIAL;

@@ -86,9 +86,6 @@ py_server() {
 	run "$RTMPPROBE" --version
 	[ "$status" -eq 0 ]
 	[[ "$output" == rtmpprobe* ]]
-	run "$RTMPPROBE" rtmps://127.0.0.1/live/x
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"rtmps:// is not supported yet"* ]]
 	run "$RTMPPROBE" --frames lots rtmp://127.0.0.1/live/x
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--frames"*"lots"* ]]

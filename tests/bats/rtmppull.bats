@@ -595,12 +595,6 @@ check_exit_when_publisher_ends() {
 	echo "$output" | python3 -c 'import json,sys; o = json.loads(sys.stdin.read()); assert o["event"] == "error" and o["exit_code"] == 3, o'
 }
 
-@test "rtmps:// URLs are refused with exit 2 and a clear message" {
-	run "$RTMPPULL" -o "$T/out.flv" rtmps://127.0.0.1/live/x
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"rtmps:// is not supported yet"* ]]
-}
-
 @test "FLV is not written to a terminal (exit 2), --info is" {
 	run script -qec "$RTMPPULL rtmp://127.0.0.1:1/live/x" /dev/null
 	echo "$output"

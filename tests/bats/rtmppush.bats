@@ -666,13 +666,6 @@ time.sleep(30)' "$port" 3>&- &
 	[[ "$output" == "rtmppush (rtmpkit) "* ]]
 }
 
-@test "an rtmps:// URL is refused with exit 2: not supported yet" {
-	run "$RTMPPUSH" "$FIXTURES/short.flv" rtmps://127.0.0.1/live/x
-	echo "$output"
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"rtmps:// is not supported yet"* ]]
-}
-
 @test "bad options and argument combinations exit 2 naming the option and the value" {
 	local f=$FIXTURES/short.flv url=rtmp://127.0.0.1/live/x
 	run "$RTMPPUSH" --speed fast "$f" "$url"
