@@ -18,8 +18,10 @@
 #include "cli.h"
 #include "client.h"
 #include "flv.h"
+#include "load.h"
 #include "log.h"
 #include "sink.h"
+#include "tls.h"
 
 /* Defaults and limits, each documented in rtmppull(1). */
 #define PULL_TIMEOUT_DEFAULT_MS	     10000 /* no data, and each setup step */
@@ -46,6 +48,16 @@ struct pull_opts {
 	uint64_t reconnect_max;
 	int reconnect_max_given;
 	uint32_t buffer_ms;
+	/* load mode (-N) */
+	uint32_t connections;
+	double ramp;
+	const char *latency_log;
+	long server_pid;
+	uint64_t interval_ms, warmup_ms, behind_ms;
+	const char *load_only;	 /* a load-mode option given, for the error */
+	const char *single_only; /* an option load mode does not take */
+	int insecure;		 /* rtmps://: no certificate checks */
+	const char *ca_file;	 /* rtmps://: trust this PEM bundle */
 };
 
 struct pull {
@@ -106,14 +118,38 @@ usage(FILE *fp)
 	    "flag)\n"
 	    "  -b, --buffer MS         SetBufferLength sent after play "
 	    "(default 3000)\n"
+	    "      --ca-file FILE      rtmps://: trust the CAs in FILE (PEM) "
+	    "instead of\n"
+	    "                          the system's\n"
+	    "      --insecure          rtmps://: skip the certificate and "
+	    "host name checks\n"
+	    "\n"
+	    "Load mode (many players, statistics instead of output):\n"
+	    "  -N, --connections N     open N players in one process; {i} "
+	    "in the URL\n"
+	    "                          becomes 0..N-1; -d is then the run's "
+	    "wall time\n"
+	    "      --ramp PER_SEC      connections started per second "
+	    "(default 200)\n"
+	    "      --interval SEC      statistics every SEC (default 1; 0 = "
+	    "summary only)\n"
+	    "      --warmup SEC        measure from SEC after the last "
+	    "connection starts\n"
+	    "                          (default 2)\n"
+	    "      --behind SEC        lag growth that counts as behind "
+	    "(default 1)\n"
+	    "      --latency-log FILE  match video against rtmppush "
+	    "--send-log FILE\n"
+	    "      --server-pid PID    report that process's CPU, write "
+	    "syscalls, RSS\n"
 	    "  -q, --quiet             errors only on stderr\n"
 	    "  -v, --verbose           more on stderr (repeatable)\n"
 	    "  -h, --help              this help\n"
 	    "  -V, --version           version\n"
 	    "\n"
-	    "URL: rtmp://host[:port]/app[/instance]/stream[?query]\n"
+	    "URL: rtmp[s]://host[:port]/app[/instance]/stream[?query]\n"
 	    "Exit: 0 ok/publisher ended, 1 failure, 2 usage, 3 connection, "
-	    "4 protocol,\n"
+	    "4 protocol/TLS,\n"
 	    "      5 refused, 6 timeout.\n",
 	    cli_prog());
 }
@@ -123,6 +159,14 @@ enum {
 	OPT_RECONNECT_MAX,
 	OPT_NO_AUDIO,
 	OPT_NO_VIDEO,
+	OPT_RAMP,
+	OPT_LATENCY_LOG,
+	OPT_SERVER_PID,
+	OPT_INTERVAL,
+	OPT_WARMUP,
+	OPT_BEHIND,
+	OPT_CA_FILE,
+	OPT_INSECURE,
 };
 
 static const struct option long_opts[] = {
@@ -139,12 +183,48 @@ static const struct option long_opts[] = {
     {"no-audio", no_argument, NULL, OPT_NO_AUDIO},
     {"no-video", no_argument, NULL, OPT_NO_VIDEO},
     {"buffer", required_argument, NULL, 'b'},
+    {"connections", required_argument, NULL, 'N'},
+    {"ramp", required_argument, NULL, OPT_RAMP},
+    {"latency-log", required_argument, NULL, OPT_LATENCY_LOG},
+    {"server-pid", required_argument, NULL, OPT_SERVER_PID},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"warmup", required_argument, NULL, OPT_WARMUP},
+    {"behind", required_argument, NULL, OPT_BEHIND},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
+
+/*
+ * rtmps://: a build without TLS refuses it as a usage error; a CA file
+ * (or system store) that cannot be loaded is an error before dialling.
+ * Generic: belongs in common/ (the same check is in rtmppush, rtmpprobe).
+ */
+static void
+check_tls(const struct pull_opts *o)
+{
+	struct tls_client_opts to;
+	char err[256];
+	void *ctx;
+
+	if (!o->url.tls)
+		return;
+	memset(&to, 0, sizeof(to));
+	to.insecure = o->insecure;
+	to.ca_file = o->ca_file;
+	ctx = tls_client_ctx_new(&to, err, sizeof(err));
+	if (ctx == NULL && !tls_available())
+		cli_usage_error("%s: %s", o->url_str, err);
+	if (ctx == NULL) {
+		cli_warn("%s%s", o->ca_file ? "--ca-file " : "", err);
+		exit(RK_EXIT_FAIL);
+	}
+	tls_ctx_free(ctx);
+}
 
 static void
 parse_args(int argc, char **argv, struct pull_opts *o)
@@ -155,14 +235,53 @@ parse_args(int argc, char **argv, struct pull_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = PULL_TIMEOUT_DEFAULT_MS;
 	o->reconnect_max = PULL_RECONNECT_TRIES_DEFAULT;
-	while ((ch = getopt_long(argc, argv, "o:in:d:t:wrkb:qvhV", long_opts,
+	o->ramp = LOAD_RAMP_DEFAULT;
+	o->interval_ms = LOAD_INTERVAL_DEFAULT_MS;
+	o->warmup_ms = LOAD_WARMUP_DEFAULT_MS;
+	o->behind_ms = LOAD_BEHIND_DEFAULT_MS;
+	while ((ch = getopt_long(argc, argv, "o:in:d:t:wrkb:N:qvhV", long_opts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			o->out_path = optarg;
+			o->single_only = "-o";
 			break;
 		case 'i':
 			o->info = 1;
+			o->single_only = "-i";
+			break;
+		case 'N':
+			o->connections = (uint32_t)cli_uint(
+			    "--connections", optarg, 1, LOAD_MAX_CONNECTIONS);
+			break;
+		case OPT_RAMP:
+			o->ramp =
+			    cli_double("--ramp", optarg, 0.01, LOAD_RAMP_MAX);
+			o->load_only = "--ramp";
+			break;
+		case OPT_LATENCY_LOG:
+			o->latency_log = optarg;
+			o->load_only = "--latency-log";
+			break;
+		case OPT_SERVER_PID:
+			o->server_pid =
+			    (long)cli_uint("--server-pid", optarg, 1, 4194304);
+			o->load_only = "--server-pid";
+			break;
+		case OPT_INTERVAL:
+			o->interval_ms = cli_duration_ms(
+			    "--interval", optarg, 0, LOAD_INTERVAL_MAX_MS);
+			o->load_only = "--interval";
+			break;
+		case OPT_WARMUP:
+			o->warmup_ms = cli_duration_ms("--warmup", optarg, 0,
+						       PULL_TIMEOUT_MAX_MS);
+			o->load_only = "--warmup";
+			break;
+		case OPT_BEHIND:
+			o->behind_ms = cli_duration_ms("--behind", optarg, 1,
+						       PULL_TIMEOUT_MAX_MS);
+			o->load_only = "--behind";
 			break;
 		case OPT_JSON:
 			o->json = 1;
@@ -184,23 +303,29 @@ parse_args(int argc, char **argv, struct pull_opts *o)
 		case 'w':
 			o->wait = 1;
 			o->reconnect = 1;
+			o->single_only = "-w";
 			break;
 		case 'r':
 			o->reconnect = 1;
+			o->single_only = "-r";
 			break;
 		case OPT_RECONNECT_MAX:
 			o->reconnect_max =
 			    cli_uint("--reconnect-max", optarg, 0, 1000000);
 			o->reconnect_max_given = 1;
+			o->single_only = "--reconnect-max";
 			break;
 		case 'k':
 			o->keep_ts = 1;
+			o->single_only = "-k";
 			break;
 		case OPT_NO_AUDIO:
 			o->no_audio = 1;
+			o->single_only = "--no-audio";
 			break;
 		case OPT_NO_VIDEO:
 			o->no_video = 1;
+			o->single_only = "--no-video";
 			break;
 		case 'b':
 			o->buffer_ms = (uint32_t)cli_uint("--buffer", optarg, 1,
@@ -211,6 +336,14 @@ parse_args(int argc, char **argv, struct pull_opts *o)
 			break;
 		case 'v':
 			o->verbose++;
+			break;
+		case OPT_CA_FILE:
+			if (optarg[0] == '\0')
+				cli_usage_error("--ca-file: empty file name");
+			o->ca_file = optarg;
+			break;
+		case OPT_INSECURE:
+			o->insecure = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -231,6 +364,19 @@ parse_args(int argc, char **argv, struct pull_opts *o)
 		cli_usage_error("unexpected argument '%s' after the URL",
 				argv[optind + 1]);
 	o->url_str = argv[optind];
+	if (o->connections == 0 && o->load_only)
+		cli_usage_error("%s needs -N (load mode)", o->load_only);
+	if (o->connections > 0) {
+		if (o->single_only)
+			cli_usage_error("%s does not apply to load mode (-N)",
+					o->single_only);
+		if (o->quiet && o->verbose)
+			cli_usage_error("-q and -v contradict each other");
+		/* Each player's URL is checked by load_run ({i} expanded). */
+		return;
+	}
+	if (strstr(o->url_str, "{i}"))
+		cli_usage_error("'{i}' in the URL needs -N (load mode)");
 	if (o->no_audio && o->no_video)
 		cli_usage_error("--no-audio and --no-video leave nothing to "
 				"play");
@@ -238,8 +384,7 @@ parse_args(int argc, char **argv, struct pull_opts *o)
 		cli_usage_error("-q and -v contradict each other");
 	if (rtmp_url_parse(o->url_str, &o->url, err, sizeof(err)) != RTMP_OK)
 		cli_usage_error("bad URL '%s': %s", o->url_str, err);
-	if (o->url.tls)
-		cli_usage_error("rtmps:// is not supported yet (use rtmp://)");
+	check_tls(o);
 	if (o->url.stream[0] == '\0')
 		cli_usage_error("URL '%s' names no stream (rtmp://host/app/"
 				"stream)",
@@ -723,6 +868,32 @@ open_output(const struct pull_opts *o)
 	return fp;
 }
 
+static int
+run_load(const struct pull_opts *o)
+{
+	struct load_opts lo;
+
+	memset(&lo, 0, sizeof(lo));
+	lo.url = o->url_str;
+	lo.n = o->connections;
+	lo.ramp = o->ramp;
+	lo.duration_ms = o->duration_ms;
+	lo.frames = o->frames;
+	lo.timeout_ms = o->timeout_ms;
+	lo.step_timeout_ms =
+	    o->timeout_given && o->timeout_ms ? (int)o->timeout_ms : 0;
+	lo.buffer_ms = o->buffer_ms;
+	lo.interval_ms = o->interval_ms;
+	lo.warmup_ms = o->warmup_ms;
+	lo.behind_ms = o->behind_ms;
+	lo.latency_log = o->latency_log;
+	lo.server_pid = o->server_pid;
+	lo.json = o->json;
+	lo.quiet = o->quiet;
+	lo.verbose = o->verbose;
+	return load_run(&lo);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -739,6 +910,8 @@ main(int argc, char **argv)
 		      : p->o.verbose == 2 ? LOG_DEBUG
 					  : LOG_INFO;
 	log_setup(lvl, p->o.json);
+	if (p->o.connections > 0)
+		return run_load(&p->o);
 	p->out = open_output(&p->o);
 	/* A closed pipe is an EPIPE from fwrite, handled, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
@@ -754,6 +927,8 @@ main(int argc, char **argv)
 	memset(&p->cfg, 0, sizeof(p->cfg));
 	p->cfg.mode = RTMP_CLIENT_PLAY;
 	p->cfg.url = p->o.url;
+	p->cfg.tls_insecure = p->o.insecure;
+	p->cfg.tls_ca_file = p->o.ca_file;
 	/* Servers forward Enhanced RTMP codecs only to players that ask. */
 	p->cfg.announce_fourcc = 1;
 	p->cfg.buffer_ms = p->o.buffer_ms;

@@ -132,8 +132,8 @@ read_input(struct pload *L, struct src *src)
 		x->type = m.type;
 		x->config = (uint8_t)m.config;
 		x->len = (uint32_t)m.len;
-		x->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), m.data,
-					 (uInt)m.len);
+		x->crc =
+		    (uint32_t)crc32(crc32(0L, Z_NULL, 0), m.data, (uInt)m.len);
 		x->data = malloc(m.len ? m.len : 1);
 		if (x->data == NULL)
 			goto nomem;
@@ -214,8 +214,7 @@ expand_url(const char *tmpl, uint32_t i, char *out, size_t cap)
 static void
 check_all_done(struct pload *L)
 {
-	if (!L->finishing && L->started == L->n &&
-	    L->ended + L->failed == L->n)
+	if (!L->finishing && L->started == L->n && L->ended + L->failed == L->n)
 		pload_finish(L, "ended");
 }
 
@@ -369,10 +368,10 @@ pump(struct lpub *p)
 		}
 		if (rtmp_client_pending(p->c) >= o->max_queue)
 			return; /* on_drain comes back */
-		rc = rtmp_client_send(p->c, m->type,
-				      (uint32_t)((uint64_t)o->start_ts +
-						 (uint64_t)rel),
-				      m->data, m->len);
+		rc = rtmp_client_send(
+		    p->c, m->type,
+		    (uint32_t)((uint64_t)o->start_ts + (uint64_t)rel), m->data,
+		    m->len);
 		if (rc != RTMP_OK) {
 			char why[96];
 
@@ -510,8 +509,8 @@ dial(struct pload *L, struct lpub *p)
 		check_all_done(L);
 		return;
 	}
-	p->c = rtmp_client_start(L->base, &cfg, &pload_ops, p, err,
-				 sizeof(err));
+	p->c =
+	    rtmp_client_start(L->base, &cfg, &pload_ops, p, err, sizeof(err));
 	if (p->c == NULL) {
 		pub_failed(L, p, RK_EXIT_CONNECT, err);
 		check_all_done(L);
@@ -711,8 +710,8 @@ raise_nofile(uint32_t n)
 	struct rlimit rl;
 	rlim_t need = (rlim_t)n + PLOAD_FD_RESERVE;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur >= need)
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
 		return 0;
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
 		cli_warn("%" PRIu32 " connections need %llu file descriptors, "
@@ -828,9 +827,8 @@ pload_run(const struct pload_opts *o, struct src *src)
 	L->tick = event_new(L->base, -1, EV_PERSIST, tick_cb, L);
 	L->ev_int = evsignal_new(L->base, SIGINT, signal_cb, L);
 	L->ev_term = evsignal_new(L->base, SIGTERM, signal_cb, L);
-	if (!L->tick || !L->ev_int || !L->ev_term ||
-	    event_add(L->tick, &tv) || evsignal_add(L->ev_int, NULL) ||
-	    evsignal_add(L->ev_term, NULL)) {
+	if (!L->tick || !L->ev_int || !L->ev_term || event_add(L->tick, &tv) ||
+	    evsignal_add(L->ev_int, NULL) || evsignal_add(L->ev_term, NULL)) {
 		cli_warn("cannot set up events");
 		pload_free(L);
 		return RK_EXIT_FAIL;

@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "load.h"
 #include "log.h"
 #include "tls.h"
 #include "source.h"
@@ -75,6 +76,12 @@ struct push_opts {
 	int json, verbose, quiet;
 	int insecure;	     /* rtmps://: no certificate checks */
 	const char *ca_file; /* rtmps://: trust this PEM bundle */
+	/* load mode (-N) */
+	uint32_t connections;
+	double ramp;
+	uint64_t interval_ms;
+	const char *load_only;	 /* a load-mode option given, for the error */
+	const char *single_only; /* an option load mode does not take */
 };
 
 /* A sequence header or onMetaData as last sent, sent again first on a new
@@ -194,6 +201,15 @@ usage(FILE *fp)
 	    "                          the system's\n"
 	    "      --insecure          rtmps://: skip the certificate and "
 	    "host name checks\n"
+	    "\n"
+	    "Load mode (many publishers of the same input):\n"
+	    "  -N, --connections N     N publishers in one process; {i} in "
+	    "the URL\n"
+	    "                          becomes 0..N-1\n"
+	    "      --ramp PER_SEC      connections started per second "
+	    "(default 200)\n"
+	    "      --interval SEC      statistics every SEC (default 1; 0 = "
+	    "summary only)\n"
 	    "      --json              summary object on stdout (and "
 	    "per-second stats\n"
 	    "                          with -v); logs as JSON lines\n"
@@ -218,6 +234,8 @@ enum {
 	OPT_SEND_LOG,
 	OPT_CA_FILE,
 	OPT_INSECURE,
+	OPT_RAMP,
+	OPT_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -236,6 +254,9 @@ static const struct option long_opts[] = {
     {"send-log", required_argument, NULL, OPT_SEND_LOG},
     {"ca-file", required_argument, NULL, OPT_CA_FILE},
     {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"connections", required_argument, NULL, 'N'},
+    {"ramp", required_argument, NULL, OPT_RAMP},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -283,9 +304,25 @@ parse_args(int argc, char **argv, struct push_opts *o)
 	o->timeout_ms = PUSH_TIMEOUT_DEFAULT_MS;
 	o->reconnect_max = PUSH_RECONNECT_TRIES_DEFAULT;
 	o->max_queue = PUSH_QUEUE_DEFAULT;
-	while ((ch = getopt_long(argc, argv, "f:s:l:d:c:t:rqvhV", long_opts,
+	o->ramp = PLOAD_RAMP_DEFAULT;
+	o->interval_ms = PLOAD_INTERVAL_DEFAULT_MS;
+	while ((ch = getopt_long(argc, argv, "f:s:l:d:c:t:rN:qvhV", long_opts,
 				 NULL)) != -1) {
 		switch (ch) {
+		case 'N':
+			o->connections = (uint32_t)cli_uint(
+			    "--connections", optarg, 1, PLOAD_MAX_CONNECTIONS);
+			break;
+		case OPT_RAMP:
+			o->ramp =
+			    cli_double("--ramp", optarg, 0.01, PLOAD_RAMP_MAX);
+			o->load_only = "--ramp";
+			break;
+		case OPT_INTERVAL:
+			o->interval_ms = cli_duration_ms(
+			    "--interval", optarg, 0, PLOAD_INTERVAL_MAX_MS);
+			o->load_only = "--interval";
+			break;
 		case 'f':
 			if (strcmp(optarg, "flv") == 0)
 				o->format = SRC_FMT_FLV;
@@ -335,10 +372,12 @@ parse_args(int argc, char **argv, struct push_opts *o)
 			break;
 		case 'r':
 			o->reconnect = 1;
+			o->single_only = "-r";
 			break;
 		case OPT_RECONNECT_MAX:
 			o->reconnect_max =
 			    cli_uint("--reconnect-max", optarg, 0, 1000000);
+			o->single_only = "--reconnect-max";
 			break;
 		case OPT_MAX_QUEUE:
 			o->max_queue =
@@ -402,6 +441,33 @@ parse_args(int argc, char **argv, struct push_opts *o)
 					"stdin)");
 	if (o->quiet && o->verbose)
 		cli_usage_error("-q and -v contradict each other");
+	if (o->connections == 0 && o->load_only)
+		cli_usage_error("%s needs -N (load mode)", o->load_only);
+	if (o->connections > 0) {
+		if (o->single_only)
+			cli_usage_error("%s does not apply to load mode (-N)",
+					o->single_only);
+		for (i = 0; i < (int)o->ninputs; i++)
+			if (strcmp(o->inputs[i], "-") == 0)
+				cli_usage_error("-N reads its input into "
+						"memory first: use a file, "
+						"not stdin");
+		/* Each publisher's URL ({i} expanded) is checked by
+		 * pload_run; the first one here for TLS. */
+		if (strstr(o->url_str, "{i}") == NULL &&
+		    rtmp_url_parse(o->url_str, &o->url, err, sizeof(err)) !=
+			RTMP_OK)
+			cli_usage_error("bad URL '%s': %s", o->url_str, err);
+		if (strstr(o->url_str, "{i}") == NULL) {
+			check_tls(o);
+			if (o->url.stream[0] == '\0')
+				cli_usage_error("URL '%s' names no stream",
+						o->url_str);
+		}
+		return;
+	}
+	if (strstr(o->url_str, "{i}"))
+		cli_usage_error("'{i}' in the URL needs -N (load mode)");
 	if (rtmp_url_parse(o->url_str, &o->url, err, sizeof(err)) != RTMP_OK)
 		cli_usage_error("bad URL '%s': %s", o->url_str, err);
 	check_tls(o);
@@ -1235,6 +1301,37 @@ print_summary(struct push *p)
 
 /* ---- main ------------------------------------------------------------ */
 
+/* -N: the input is read once, then load.c publishes it N times. */
+static int
+run_load(struct push *p)
+{
+	struct pload_opts lo;
+	int rc;
+
+	memset(&lo, 0, sizeof(lo));
+	lo.url = p->o.url_str;
+	lo.n = p->o.connections;
+	lo.ramp = p->o.ramp;
+	lo.interval_ms = p->o.interval_ms;
+	lo.speed = p->o.speed;
+	lo.loop = p->o.loop;
+	lo.start_ts = p->o.start_ts;
+	lo.duration_ms = p->o.duration_ms;
+	lo.chunk_size = p->o.chunk_size;
+	lo.timeout_ms = p->o.timeout_ms;
+	lo.max_queue = p->o.max_queue;
+	lo.sess_max_out = PUSH_SESS_MAX_OUT;
+	lo.send_log = p->o.send_log;
+	lo.insecure = p->o.insecure;
+	lo.ca_file = p->o.ca_file;
+	lo.json = p->o.json;
+	lo.quiet = p->o.quiet;
+	lo.verbose = p->o.verbose;
+	rc = pload_run(&lo, &p->src);
+	src_close(&p->src);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1283,6 +1380,9 @@ main(int argc, char **argv)
 				p->o.inputs[0][0] == '-' && !p->o.inputs[0][1]
 				    ? "stdin"
 				    : "a pipe");
+
+	if (p->o.connections > 0)
+		return run_load(p);
 
 	if (p->o.send_log) {
 		p->send_log = fopen(p->o.send_log, "a");
