@@ -36,7 +36,12 @@ rtmp_client_step_name(enum rtmp_client_step step)
 	return "unknown";
 }
 
-static void
+/*
+ * Not inlined: callers inside a callback hold in_cb > 0, so client_end only
+ * marks free_pending there, but once inlined gcc -O3 cannot see that and
+ * reports a use after free (-Wuse-after-free) on the code that follows.
+ */
+static __attribute__((noinline)) void
 client_free(struct rtmp_client *c)
 {
 	if (c->tls_ctx)
