@@ -183,8 +183,11 @@ parse_line(struct lat *l, char *line, size_t len)
 	if (stream < 0)
 		return; /* a stream nobody here plays */
 	l->pub_bytes[stream] += size;
-	if (video)
+	if (video) {
 		rec_add(l, t, (uint32_t)crc, (uint32_t)stream);
+		if (l->t_from && t >= l->t_from && t <= l->t_cut)
+			l->pub_vwin[stream] += size;
+	}
 	return;
 bad:
 	l->bad_lines++;
@@ -192,22 +195,27 @@ bad:
 
 int
 lat_init(struct lat *l, const char *path, const struct strtab *streams,
-	 void (*on_sample)(void *arg, uint64_t us), void *arg)
+	 void (*on_match)(void *arg, void *who, uint64_t t_send,
+			  uint64_t t_recv, uint32_t len),
+	 void *arg)
 {
 	memset(l, 0, sizeof(*l));
 	l->path = path;
 	l->fd = -1;
 	l->streams = streams;
-	l->on_sample = on_sample;
+	l->on_match = on_match;
+	l->t_cut = UINT64_MAX;
 	l->arg = arg;
 	l->next_seq = 1;
 	l->buf = malloc(LAT_LINE_MAX + 1);
 	l->ring = calloc(LAT_RING, sizeof(*l->ring));
 	l->heads = calloc(LAT_HEADS, sizeof(*l->heads));
 	l->pub_bytes = calloc(streams->n ? streams->n : 1, sizeof(uint64_t));
+	l->pub_vwin = calloc(streams->n ? streams->n : 1, sizeof(uint64_t));
 	l->pend_cap = 4096;
 	l->pend = malloc(l->pend_cap * sizeof(*l->pend));
-	if (!l->buf || !l->ring || !l->heads || !l->pub_bytes || !l->pend) {
+	if (!l->buf || !l->ring || !l->heads || !l->pub_bytes || !l->pub_vwin ||
+	    !l->pend) {
 		lat_free(l);
 		return -1;
 	}
@@ -237,6 +245,7 @@ lat_free(struct lat *l)
 	free(l->ring);
 	free(l->heads);
 	free(l->pub_bytes);
+	free(l->pub_vwin);
 	free(l->pend);
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
@@ -275,15 +284,6 @@ read_records(struct lat *l)
 	}
 }
 
-static void
-sample(struct lat *l, uint64_t t_send, uint64_t t_recv, uint64_t t_floor)
-{
-	if (t_send < t_floor)
-		l->replayed++;
-	else if (l->on_sample)
-		l->on_sample(l->arg, t_recv > t_send ? t_recv - t_send : 0);
-}
-
 void
 lat_poll(struct lat *l, uint64_t now_us)
 {
@@ -295,7 +295,7 @@ lat_poll(struct lat *l, uint64_t now_us)
 		uint64_t t = rec_find(l, p->crc, p->stream, p->t_recv);
 
 		if (t)
-			sample(l, t, p->t_recv, p->t_floor);
+			l->on_match(l->arg, p->who, t, p->t_recv, p->len);
 		else if (now_us - p->t_recv > LAT_PENDING_US)
 			l->unmatched++;
 		else
@@ -306,13 +306,13 @@ lat_poll(struct lat *l, uint64_t now_us)
 
 void
 lat_match(struct lat *l, uint32_t crc, uint32_t stream, uint64_t t_recv,
-	  uint64_t t_floor)
+	  void *who, uint32_t len)
 {
 	uint64_t t = rec_find(l, crc, stream, t_recv);
 	struct lat_pend *p;
 
 	if (t) {
-		sample(l, t, t_recv, t_floor);
+		l->on_match(l->arg, who, t, t_recv, len);
 		return;
 	}
 	if (l->npend == l->pend_cap) {
@@ -329,7 +329,8 @@ lat_match(struct lat *l, uint32_t crc, uint32_t stream, uint64_t t_recv,
 	}
 	p = &l->pend[l->npend++];
 	p->t_recv = t_recv;
-	p->t_floor = t_floor;
+	p->who = who;
 	p->crc = crc;
 	p->stream = stream;
+	p->len = len;
 }

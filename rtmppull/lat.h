@@ -59,8 +59,9 @@ struct lat_rec {
 };
 
 struct lat_pend {
-	uint64_t t_recv, t_floor;
-	uint32_t crc, stream;
+	uint64_t t_recv;
+	void *who;
+	uint32_t crc, stream, len;
 };
 
 struct lat {
@@ -73,28 +74,35 @@ struct lat {
 	uint64_t next_seq; /* from 1 */
 	uint64_t *heads;   /* hash bucket -> newest record's seq */
 	const struct strtab *streams;
-	uint64_t *pub_bytes;   /* per stream: audio + video bytes published */
+	uint64_t *pub_bytes; /* per stream: audio + video bytes published */
+	/* per stream: video bytes sent between t_from and t_cut (0 = not
+	 * counting yet) */
+	uint64_t *pub_vwin, t_from, t_cut;
 	struct lat_pend *pend; /* grows up to LAT_PENDING_MAX */
 	size_t npend, pend_cap;
-	uint64_t records, bad_lines, unmatched, replayed;
-	void (*on_sample)(void *arg, uint64_t us);
+	uint64_t records, bad_lines, unmatched;
+	/* A received video message matched to its send record. */
+	void (*on_match)(void *arg, void *who, uint64_t t_send, uint64_t t_recv,
+			 uint32_t len);
 	void *arg;
 };
 
 /* Open (or wait for) path; records for streams not in streams are only
  * skipped. -1 when out of memory. */
 int lat_init(struct lat *l, const char *path, const struct strtab *streams,
-	     void (*on_sample)(void *arg, uint64_t us), void *arg);
+	     void (*on_match)(void *arg, void *who, uint64_t t_send,
+			      uint64_t t_recv, uint32_t len),
+	     void *arg);
 void lat_free(struct lat *l);
 /* Read what the publisher appended, then retry the pending matches (those
  * older than LAT_PENDING_US become unmatched). */
 void lat_poll(struct lat *l, uint64_t now_us);
 /*
- * A video message of stream with CRC crc was read whole at t_recv. A
- * record sent before t_floor (the player's dial) is the server replaying
- * its cache, not relay latency: counted in replayed, not sampled.
+ * A video message of len bytes of stream with CRC crc was read whole at
+ * t_recv by who: on_match(who, ...) now or, once its record is read, from
+ * lat_poll.
  */
 void lat_match(struct lat *l, uint32_t crc, uint32_t stream, uint64_t t_recv,
-	       uint64_t t_floor);
+	       void *who, uint32_t len);
 
 #endif

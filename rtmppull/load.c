@@ -44,6 +44,7 @@ struct load_player {
 	uint64_t t_dial, t_ready, t0, t_last; /* us, CLOCK_MONOTONIC */
 	int64_t lag_min, lag_m;		      /* us */
 	uint64_t bytes, bytes_m, frames;
+	uint64_t vwin; /* video bytes received that were sent in the window */
 	uint32_t ts0, ts_last, stream;
 	uint8_t state, played, have_media, have_key, in_window;
 };
@@ -80,6 +81,8 @@ struct load {
 	struct event *tick, *ev_int, *ev_term;
 	uint64_t t_start, t_last_dial, t_window, t_iv, t_scan, t_end;
 	int window, finishing;
+	int by_send; /* kept up: from send times (send log and -d) */
+	uint64_t replayed;
 	int exit_code;
 	int first_fail_logged;
 	struct hist lat_iv, lat_win, lat_all, ttfk;
@@ -432,7 +435,7 @@ on_media(struct rtmp_client *c, const struct sess_event *ev, void *arg)
 		if (L->have_lat)
 			lat_match(&L->lat,
 				  msg_crc(L, p->stream, ev->payload, ev->len),
-				  p->stream, now, p->t_dial);
+				  p->stream, now, p, (uint32_t)ev->len);
 	}
 	if (L->o->frames && p->frames >= L->o->frames && frame)
 		player_stop(p, RK_EXIT_OK, "frame limit reached");
@@ -535,11 +538,22 @@ dial(struct load *L, struct load_player *p)
 
 /* ---- the window and the statistics ------------------------------------- */
 
+/* A video message matched to its send record (lat.c). */
 static void
-on_latency(void *arg, uint64_t us)
+on_match(void *arg, void *who, uint64_t t_send, uint64_t t_recv, uint32_t len)
 {
 	struct load *L = arg;
+	struct load_player *p = who;
+	uint64_t us = t_recv > t_send ? t_recv - t_send : 0;
 
+	if (L->lat.t_from && t_send >= L->lat.t_from && t_send <= L->lat.t_cut)
+		p->vwin += len;
+	/* Sent before the player asked: a GOP cache replayed to it, not
+	 * relay latency. */
+	if (t_send < p->t_dial) {
+		L->replayed++;
+		return;
+	}
 	hist_add(&L->lat_iv, us);
 	hist_add(&L->lat_all, us);
 	if (L->window)
@@ -567,6 +581,22 @@ window_start(struct load *L, uint64_t now)
 		lat_poll(&L->lat, now);
 		memcpy(L->pub_m, L->lat.pub_bytes,
 		       L->streams.n * sizeof(*L->pub_m));
+		/*
+		 * With a known end, what each player should get is what was
+		 * sent from now to LOAD_INFLIGHT_MS before the end, counted
+		 * by send time on both sides: a server that batches (or
+		 * keyframes in flight at the end) then costs nothing.
+		 */
+		if (L->o->duration_ms) {
+			uint64_t cut = L->t_start + L->o->duration_ms * 1000 -
+				       (uint64_t)LOAD_INFLIGHT_MS * 1000;
+
+			if (cut > now + (uint64_t)LOAD_INFLIGHT_MS * 1000) {
+				L->lat.t_from = now;
+				L->lat.t_cut = cut;
+				L->by_send = 1;
+			}
+		}
 	}
 	LOG_EV(LOG_INFO, "window_start",
 	       LKV_D("t", (double)(now - L->t_start) / 1e6),
@@ -711,7 +741,7 @@ load_finish(struct load *L, const char *reason)
 	 * publisher sent (send log), or else the best of its stream's
 	 * players. */
 	expect = calloc(L->streams.n ? L->streams.n : 1, sizeof(*expect));
-	for (i = 0; i < L->n && expect; i++) {
+	for (i = 0; i < L->n && expect && !L->by_send; i++) {
 		struct load_player *p = &L->pl[i];
 		uint64_t wb;
 
@@ -726,11 +756,13 @@ load_finish(struct load *L, const char *reason)
 	}
 	if (L->have_lat && expect)
 		for (i = 0; i < L->streams.n; i++)
-			expect[i] = L->lat.pub_bytes[i] - L->pub_m[i];
+			expect[i] = L->by_send
+					? L->lat.pub_vwin[i]
+					: L->lat.pub_bytes[i] - L->pub_m[i];
 	S->frames_min = S->bytes_min = UINT64_MAX;
 	for (i = 0; i < L->n; i++) {
 		struct load_player *p = &L->pl[i];
-		uint64_t wb = p->bytes - p->bytes_m;
+		uint64_t wb = L->by_send ? p->vwin : p->bytes - p->bytes_m;
 		uint64_t end = p->state == LP_PLAYING ? now : p->t_last;
 		int64_t growth = p->have_media ? lag_at(p, end) - p->lag_m : 0;
 
@@ -747,7 +779,7 @@ load_finish(struct load *L, const char *reason)
 		}
 		S->behind += (uint64_t)is_behind(L, p, now);
 		if (p->in_window)
-			S->wbytes += wb;
+			S->wbytes += p->bytes - p->bytes_m;
 		if (p->in_window && p->state != LP_FAILED && expect &&
 		    (double)wb >=
 			LOAD_KEEPUP_RATIO * (double)expect[p->stream] &&
@@ -936,6 +968,8 @@ load_run(const struct load_opts *o)
 	L->cfg.mode = RTMP_CLIENT_PLAY;
 	L->cfg.announce_fourcc = 1;
 	L->cfg.buffer_ms = o->buffer_ms;
+	L->cfg.tls_insecure = o->insecure;
+	L->cfg.tls_ca_file = o->ca_file;
 	L->cfg.step_timeout_ms = o->step_timeout_ms;
 	L->cfg.sess.chunk.max_message_size = CHUNK_MAX_MESSAGE_HARD;
 	L->cfg.sess.chunk.max_partial_bytes = 2 * CHUNK_MAX_MESSAGE_HARD;
@@ -943,8 +977,6 @@ load_run(const struct load_opts *o)
 		cli_warn("out of memory");
 		return RK_EXIT_FAIL;
 	}
-	if (L->cfg.url.tls)
-		cli_usage_error("rtmps:// is not supported yet (use rtmp://)");
 	if (raise_nofile(L->n) < 0)
 		return RK_EXIT_FAIL;
 	if (o->latency_log) {
@@ -952,7 +984,7 @@ load_run(const struct load_opts *o)
 		L->memo =
 		    calloc(L->streams.n * LOAD_CRC_MEMO, sizeof(*L->memo));
 		if (L->pub_m == NULL || L->memo == NULL ||
-		    lat_init(&L->lat, o->latency_log, &L->streams, on_latency,
+		    lat_init(&L->lat, o->latency_log, &L->streams, on_match,
 			     L) < 0) {
 			cli_warn("out of memory");
 			return RK_EXIT_FAIL;

@@ -18,8 +18,11 @@
 #define LOAD_WARMUP_DEFAULT_MS	 2000 /* after the last connection starts */
 #define LOAD_BEHIND_DEFAULT_MS	 1000 /* lag growth that counts as behind */
 #define LOAD_KEEPUP_RATIO	 0.98 /* of the bytes published in the window */
-#define LOAD_FD_RESERVE		 32   /* descriptors beyond one per player */
-#define LOAD_TICK_MS		 10   /* ramp, send-log polling */
+#define LOAD_INFLIGHT_MS \
+	1000		   /* sends this close to the end are not
+					 expected yet */
+#define LOAD_FD_RESERVE 32 /* descriptors beyond one per player */
+#define LOAD_TICK_MS	10 /* ramp, send-log polling */
 
 struct load_opts {
 	const char *url; /* may hold {i} */
@@ -35,6 +38,8 @@ struct load_opts {
 	uint64_t behind_ms;
 	const char *latency_log; /* rtmppush --send-log file, or NULL */
 	long server_pid;	 /* 0 = none */
+	int insecure;		 /* rtmps://: no certificate checks */
+	const char *ca_file;	 /* rtmps://: trust this PEM bundle */
 	int json, quiet, verbose;
 };
 

@@ -372,7 +372,12 @@ parse_args(int argc, char **argv, struct pull_opts *o)
 					o->single_only);
 		if (o->quiet && o->verbose)
 			cli_usage_error("-q and -v contradict each other");
-		/* Each player's URL is checked by load_run ({i} expanded). */
+		/* Each player's URL is checked by load_run ({i} expanded);
+		 * a plain one here for TLS too. */
+		if (strstr(o->url_str, "{i}") == NULL &&
+		    rtmp_url_parse(o->url_str, &o->url, err, sizeof(err)) ==
+			RTMP_OK)
+			check_tls(o);
 		return;
 	}
 	if (strstr(o->url_str, "{i}"))
@@ -888,6 +893,8 @@ run_load(const struct pull_opts *o)
 	lo.behind_ms = o->behind_ms;
 	lo.latency_log = o->latency_log;
 	lo.server_pid = o->server_pid;
+	lo.insecure = o->insecure;
+	lo.ca_file = o->ca_file;
 	lo.json = o->json;
 	lo.quiet = o->quiet;
 	lo.verbose = o->verbose;
