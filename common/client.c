@@ -533,3 +533,26 @@ rtmp_client_abort(struct rtmp_client *c, int code, const char *why)
 {
 	client_end(c, code, why, NULL);
 }
+
+void
+rtmp_client_tls_precheck(const struct rtmp_url *u, const char *url_str,
+			 int insecure, const char *ca_file)
+{
+	struct tls_client_opts to;
+	char err[256];
+	void *ctx;
+
+	if (!u->tls)
+		return;
+	memset(&to, 0, sizeof(to));
+	to.insecure = insecure;
+	to.ca_file = ca_file;
+	ctx = tls_client_ctx_new(&to, err, sizeof(err));
+	if (ctx == NULL && !tls_available())
+		cli_usage_error("%s: %s", url_str, err);
+	if (ctx == NULL) {
+		cli_warn("%s%s", ca_file ? "--ca-file " : "", err);
+		exit(RK_EXIT_FAIL);
+	}
+	tls_ctx_free(ctx);
+}

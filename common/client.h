@@ -144,4 +144,13 @@ void rtmp_client_abort(struct rtmp_client *c, int code, const char *why);
 
 const char *rtmp_client_step_name(enum rtmp_client_step step);
 
+/*
+ * For the tools' option checks (exits, like cli.h): when u is rtmps://,
+ * make sure TLS can be set up before dialling. A build without TLS is a
+ * usage error (exit 2, naming url_str); a CA file or system store that
+ * cannot be loaded exits 1 with the reason.
+ */
+void rtmp_client_tls_precheck(const struct rtmp_url *u, const char *url_str,
+			      int insecure, const char *ca_file);
+
 #endif

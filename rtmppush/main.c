@@ -272,23 +272,7 @@ static const struct option long_opts[] = {
 static void
 check_tls(const struct push_opts *o)
 {
-	struct tls_client_opts to;
-	char err[256];
-	void *ctx;
-
-	if (!o->url.tls)
-		return;
-	memset(&to, 0, sizeof(to));
-	to.insecure = o->insecure;
-	to.ca_file = o->ca_file;
-	ctx = tls_client_ctx_new(&to, err, sizeof(err));
-	if (ctx == NULL && !tls_available())
-		cli_usage_error("%s: %s", o->url_str, err);
-	if (ctx == NULL) {
-		cli_warn("%s%s", o->ca_file ? "--ca-file " : "", err);
-		exit(RK_EXIT_FAIL);
-	}
-	tls_ctx_free(ctx);
+	rtmp_client_tls_precheck(&o->url, o->url_str, o->insecure, o->ca_file);
 }
 
 static void
