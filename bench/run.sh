@@ -21,7 +21,9 @@
 # BENCH_LOAD_CPU (1), BENCH_NICE (-10: the priority of this run's
 # autogroup, so that other work on the machine does not take the CPUs
 # from under it; "" leaves it alone), BENCH_WORK (bench/work),
-# BENCH_PHASES ("ladder refine publishers validate": which parts run).
+# BENCH_PHASES ("ladder refine publishers validate": which parts run),
+# BENCH_SERVERS ("rtmpd rtmpd-batched nginx write writev": which servers
+# the ladder runs).
 
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -499,13 +501,14 @@ refine() {
 # ---- the run -------------------------------------------------------------
 
 PHASES=${BENCH_PHASES:-"ladder refine publishers validate"}
+SERVERS=${BENCH_SERVERS:-"rtmpd rtmpd-batched nginx write writev"}
 has_phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
 say "== $(date -u +%FT%TZ) ladder: $LADDER; window ${WINDOW}s; ramp $RAMP/s"
 declare -A failed_at
 has_phase ladder || LADDER=
 for n in $LADDER; do
-	for srv in rtmpd rtmpd-batched nginx write writev; do
+	for srv in $SERVERS; do
 		# A server that failed at a smaller N is not run at larger ones.
 		if [ -n "${failed_at[$srv]:-}" ]; then
 			continue
@@ -517,6 +520,7 @@ done
 has_phase refine || REFINE=0
 say "== the largest N: $REFINE more rungs for rtmpd, rtmpd-batched, nginx"
 for srv in rtmpd rtmpd-batched nginx; do
+	[[ " $SERVERS " == *" $srv "* ]] || continue
 	refine "$srv"
 done
 

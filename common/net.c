@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -18,6 +19,10 @@
 #include "tls.h"
 
 static void conn_free(struct net_conn *c);
+static int oq_push(struct net_conn *c, const uint8_t *p, size_t n,
+		   net_release_fn fn, void *ref);
+static int out_empty(const struct net_conn *c);
+static void linger(struct net_conn *c);
 
 /* libevent caps one read or write at 16 KB by default, which splits a
  * batch of queued messages into several syscalls; the kernel's socket
@@ -64,6 +69,13 @@ net_conn_flush(struct net_conn *c)
 		return 0;
 	if (c->ops->on_send)
 		c->ops->on_send(c, p, n, c->arg);
+	if (c->direct) {
+		if (oq_push(c, p, n, NULL, NULL) != 0)
+			return -1;
+		sess_output_done(&c->sess, n);
+		net_conn_write(c);
+		return 0;
+	}
 	if (bufferevent_write(c->bev, p, n) != 0)
 		return -1;
 	sess_output_done(&c->sess, n);
@@ -76,7 +88,326 @@ net_conn_pending(const struct net_conn *c)
 	size_t n;
 
 	sess_output(&c->sess, &n);
+	if (c->direct)
+		return n + c->oq_bytes;
 	return n + evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/* ---- direct output ----------------------------------------------------- */
+
+static int
+out_empty(const struct net_conn *c)
+{
+	if (c->direct)
+		return c->oq_n == 0;
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+}
+
+static void
+piece_done(struct net_piece *pc)
+{
+	if (pc->kind == NET_PIECE_REF)
+		pc->u.r.fn(pc->p, pc->len, pc->u.r.ref);
+	else if (pc->kind == NET_PIECE_OWNED)
+		free((void *)pc->p);
+}
+
+/* A copy when fn is NULL. */
+static int
+oq_push(struct net_conn *c, const uint8_t *p, size_t n, net_release_fn fn,
+	void *ref)
+{
+	struct net_piece *pc;
+
+	if (n == 0)
+		return 0;
+	if (n > UINT32_MAX || c->oq_n >= NET_OQ_MAX_PIECES)
+		return -1;
+	if (c->oq_n == c->oq_cap) {
+		uint32_t ncap = c->oq_cap ? c->oq_cap * 2 : 8, i;
+		struct net_piece *nq = malloc(ncap * sizeof(*nq));
+
+		if (nq == NULL)
+			return -1;
+		for (i = 0; i < c->oq_n; i++)
+			nq[i] = c->oq[(c->oq_head + i) & (c->oq_cap - 1)];
+		free(c->oq);
+		c->oq = nq;
+		c->oq_cap = ncap;
+		c->oq_head = 0;
+	}
+	pc = &c->oq[(c->oq_head + c->oq_n) & (c->oq_cap - 1)];
+	pc->len = (uint32_t)n;
+	if (fn) {
+		pc->kind = NET_PIECE_REF;
+		pc->p = p;
+		pc->u.r.fn = fn;
+		pc->u.r.ref = ref;
+	} else if (n <= NET_OQ_INLINE) {
+		pc->kind = NET_PIECE_INLINE;
+		pc->p = NULL;
+		memcpy(pc->u.inl, p, n);
+	} else {
+		uint8_t *copy = malloc(n);
+
+		if (copy == NULL)
+			return -1;
+		memcpy(copy, p, n);
+		pc->kind = NET_PIECE_OWNED;
+		pc->p = copy;
+	}
+	c->oq_n++;
+	c->oq_bytes += n;
+	return 0;
+}
+
+/* Forget n written bytes from the head of the queue. */
+static void
+oq_consume(struct net_conn *c, size_t n)
+{
+	while (n > 0 && c->oq_n > 0) {
+		struct net_piece *pc = &c->oq[c->oq_head];
+		size_t left = pc->len - c->oq_off;
+
+		if (n < left) {
+			c->oq_off += (uint32_t)n;
+			c->oq_bytes -= n;
+			return;
+		}
+		n -= left;
+		c->oq_bytes -= left;
+		c->oq_off = 0;
+		piece_done(pc);
+		c->oq_head = (c->oq_head + 1) & (c->oq_cap - 1);
+		c->oq_n--;
+	}
+	if (c->oq_n == 0 && c->oq_cap > NET_OQ_KEEP) {
+		/* A join burst is over: do not keep its ring. */
+		free(c->oq);
+		c->oq = NULL;
+		c->oq_cap = 0;
+		c->oq_head = 0;
+	}
+}
+
+static void
+oq_free(struct net_conn *c)
+{
+	while (c->oq_n > 0) {
+		piece_done(&c->oq[c->oq_head]);
+		c->oq_head = (c->oq_head + 1) & (c->oq_cap - 1);
+		c->oq_n--;
+	}
+	free(c->oq);
+	c->oq = NULL;
+	c->oq_cap = c->oq_bytes = 0;
+}
+
+#ifndef IOV_MAX
+#define IOV_MAX 1024
+#endif
+#define NET_IOV_BATCH (IOV_MAX < 256 ? IOV_MAX : 256)
+
+/* One writev of the head of the queue: bytes written, 0 when the socket
+ * is full, -1 (errno) on failure. */
+static ssize_t
+oq_send(struct net_conn *c)
+{
+	struct iovec iov[NET_IOV_BATCH];
+	size_t k = 0, total = 0;
+	uint32_t i;
+	ssize_t n;
+
+	for (i = 0;
+	     i < c->oq_n && k < NET_IOV_BATCH && total < NET_MAX_SINGLE_IO;
+	     i++) {
+		struct net_piece *pc =
+		    &c->oq[(c->oq_head + i) & (c->oq_cap - 1)];
+		const uint8_t *p =
+		    pc->kind == NET_PIECE_INLINE ? pc->u.inl : pc->p;
+		uint32_t off = i == 0 ? c->oq_off : 0;
+
+		iov[k].iov_base = (void *)(p + off);
+		iov[k].iov_len = pc->len - off;
+		total += iov[k].iov_len;
+		k++;
+	}
+	/* writev, as libevent's own output does (SIGPIPE is ignored by
+	 * every tool), so that it counts as a write in /proc/PID/io. */
+	do
+		n = writev(bufferevent_getfd(c->bev), iov, (int)k);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	return n;
+}
+
+static void
+wev_arm(struct net_conn *c)
+{
+	struct timeval tv;
+
+	if (c->wev_added)
+		return;
+	tv.tv_sec = c->send_timeout_ms / 1000;
+	tv.tv_usec = (c->send_timeout_ms % 1000) * 1000;
+	event_add(c->wev, c->send_timeout_ms ? &tv : NULL);
+	c->wev_added = 1;
+}
+
+static void
+wev_disarm(struct net_conn *c)
+{
+	if (!c->wev_added)
+		return;
+	event_del(c->wev);
+	c->wev_added = 0;
+}
+
+/* Write until the queue is empty or the socket full: 0, or -1 with errno
+ * set when the connection failed. */
+static int
+oq_write(struct net_conn *c)
+{
+	while (c->oq_n > 0) {
+		ssize_t n = oq_send(c);
+
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		oq_consume(c, (size_t)n);
+		if (c->oq_n > 0 && (size_t)n < NET_MAX_SINGLE_IO / 2)
+			break; /* the kernel took less than offered: full */
+	}
+	if (c->oq_n > 0)
+		wev_arm(c);
+	else
+		wev_disarm(c);
+	return 0;
+}
+
+void
+net_conn_write(struct net_conn *c)
+{
+	if (!c->direct || c->oq_n == 0 || c->werr || c->finished)
+		return;
+	if (c->wev_added)
+		return; /* full: wev writes when there is room */
+	if (oq_write(c) != 0) {
+		/* Reported from the loop: the owner may be iterating over
+		 * its connections right now. */
+		c->werr = errno ? errno : EIO;
+		wev_disarm(c);
+		event_active(c->wev, EV_WRITE, 0);
+		return;
+	}
+	if (c->flush_close && c->oq_n == 0 && c->in_cb == 0)
+		linger(c);
+}
+
+static void write_cb(struct bufferevent *bev, void *arg);
+
+static void
+wev_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_conn *c = arg;
+	char why[128];
+
+	if (c->finished)
+		return;
+	if (c->werr == 0 && (what & EV_TIMEOUT)) {
+		c->wev_added = 0;
+		if (c->flush_close)
+			conn_finish(c, 0, "closed");
+		else
+			conn_finish(c, RK_EXIT_TIMEOUT, "send timeout");
+		return;
+	}
+	if (c->werr == 0 && oq_write(c) != 0)
+		c->werr = errno ? errno : EIO;
+	if (c->werr) {
+		wev_disarm(c);
+		if (c->flush_close) {
+			conn_finish(c, 0, "closed");
+			return;
+		}
+		snprintf(why, sizeof(why), "%s",
+			 evutil_socket_error_to_string(c->werr));
+		conn_finish(c, RK_EXIT_CONNECT, why);
+		return;
+	}
+	write_cb(c->bev, c);
+}
+
+int
+net_conn_direct(struct net_conn *c)
+{
+	if (c->tls_ctx || c->bev == NULL)
+		return -1;
+	if (c->direct)
+		return 0;
+	c->wev = event_new(c->base, bufferevent_getfd(c->bev),
+			   EV_WRITE | EV_PERSIST, wev_cb, c);
+	if (c->wev == NULL)
+		return -1;
+	/* What the bufferevent still holds goes first. */
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		struct evbuffer *out = bufferevent_get_output(c->bev);
+		size_t n = evbuffer_get_length(out);
+		uint8_t *p = evbuffer_pullup(out, -1);
+
+		if (p == NULL || oq_push(c, p, n, NULL, NULL) != 0) {
+			event_free(c->wev);
+			c->wev = NULL;
+			return -1;
+		}
+		evbuffer_drain(out, n);
+	}
+	bufferevent_disable(c->bev, EV_WRITE);
+	c->direct = 1;
+	net_conn_write(c);
+	return 0;
+}
+
+int
+net_conn_send_ref(struct net_conn *c, const uint8_t *p, size_t n,
+		  net_release_fn release, void *ref)
+{
+	if (c->closing)
+		return -1;
+	if (!c->direct)
+		return evbuffer_add_reference(bufferevent_get_output(c->bev), p,
+					      n, release, ref);
+	return oq_push(c, p, n, release, ref);
+}
+
+int
+net_conn_send(struct net_conn *c, const uint8_t *p, size_t n)
+{
+	if (c->closing)
+		return -1;
+	if (!c->direct)
+		return bufferevent_write(c->bev, p, n);
+	return oq_push(c, p, n, NULL, NULL);
+}
+
+void
+net_conn_set_send_timeout(struct net_conn *c, uint32_t ms)
+{
+	struct timeval tv;
+
+	c->send_timeout_ms = ms;
+	if (c->direct) {
+		if (c->wev_added) {
+			c->wev_added = 0;
+			wev_arm(c);
+		}
+		return;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	bufferevent_set_timeouts(c->bev, NULL, ms ? &tv : NULL);
 }
 
 /*
@@ -141,8 +472,7 @@ read_cb(struct bufferevent *bev, void *arg)
 	c->in_cb--;
 	if (c->finished && c->in_cb == 0)
 		conn_free(c);
-	else if (c->flush_close && c->in_cb == 0 &&
-		 evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	else if (c->flush_close && c->in_cb == 0 && out_empty(c))
 		linger(c);
 }
 
@@ -152,7 +482,7 @@ write_cb(struct bufferevent *bev, void *arg)
 	struct net_conn *c = arg;
 
 	if (c->flush_close) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		if (out_empty(c))
 			linger(c);
 		return;
 	}
@@ -515,6 +845,9 @@ conn_free(struct net_conn *c)
 {
 	if (c->deadline)
 		event_free(c->deadline);
+	if (c->wev)
+		event_free(c->wev);
+	oq_free(c);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	if (c->ai_list)
@@ -547,8 +880,10 @@ net_conn_close_after_flush(struct net_conn *c)
 	 * closes must not keep us: give up after a while. */
 	bufferevent_enable(c->bev, EV_READ);
 	net_conn_deadline(c, NET_FLUSH_TIMEOUT_MS, 0, "closed");
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (out_empty(c))
 		linger(c);
+	else
+		net_conn_write(c);
 }
 
 void

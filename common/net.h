@@ -16,8 +16,33 @@
 #include "session.h"
 
 #define NET_MAX_SINGLE_IO (256u << 10) /* bytes per read or write call */
+/* Direct output: pieces queued per connection (a bound the owner's byte
+ * limit normally reaches first: 64K pieces of at least a chunk header). */
+#define NET_OQ_MAX_PIECES 65536
+#define NET_OQ_KEEP	  16 /* pieces kept allocated by an idle queue */
+#define NET_OQ_INLINE	  16 /* bytes a piece holds without allocating */
 
 struct net_conn;
+
+/* Called once the bytes of a net_conn_send_ref piece are no longer needed
+ * (written, or the connection freed). */
+typedef void (*net_release_fn)(const void *data, size_t len, void *ref);
+
+enum { NET_PIECE_REF, NET_PIECE_OWNED, NET_PIECE_INLINE };
+
+/* One queued piece of direct output (see net_conn_direct). */
+struct net_piece {
+	const uint8_t *p; /* NULL: the bytes are in u.inl */
+	uint32_t len;
+	uint8_t kind; /* NET_PIECE_REF, _OWNED (p is malloc'ed), _INLINE */
+	union {
+		struct {
+			net_release_fn fn;
+			void *ref;
+		} r;
+		uint8_t inl[NET_OQ_INLINE];
+	} u;
+};
 
 struct net_conn_ops {
 	/* Client: TCP connected (the handshake starts). Optional. */
@@ -64,6 +89,18 @@ struct net_conn {
 	char tls_host[256];	  /* client: SNI and certificate name */
 	struct addrinfo *ai_list; /* client: addresses, until connected */
 	struct addrinfo *ai_next; /* the next one to try when one fails */
+	/* Direct output (net_conn_direct): a ring of pieces written with
+	 * writev by the owner's net_conn_write, or by wev once the socket
+	 * was full; the bufferevent then only reads. */
+	int direct;
+	struct net_piece *oq;
+	uint32_t oq_head, oq_n, oq_cap; /* cap: 0 or a power of two */
+	uint32_t oq_off;		/* bytes of the head piece written */
+	size_t oq_bytes;		/* queued, not yet written */
+	struct event *wev;		/* EV_WRITE, added only while full */
+	int wev_added;
+	int werr;		  /* a write failed: reported from wev */
+	uint32_t send_timeout_ms; /* no progress while full: close */
 };
 
 /* Server side: take over an accepted socket. */
@@ -111,9 +148,36 @@ struct net_conn *net_conn_dial_opts(struct event_base *base, const char *host,
 				    const struct net_conn_ops *ops, void *arg,
 				    char *err, size_t errlen);
 
-/* Move the session's pending output to the socket. */
+/* Move the session's pending output to the socket (in direct mode: queue
+ * it and write at once). */
 int net_conn_flush(struct net_conn *c);
-/* Bytes queued for the socket (bufferevent output + session output). */
+
+/*
+ * Direct output, for servers that send the same bytes to many connections
+ * (rtmpd): pieces are queued by reference, in order with the session's own
+ * output, and written with one writev per net_conn_write, without
+ * libevent's output buffer; the socket is watched for writability only
+ * after the kernel refused bytes. Needs SIGPIPE ignored, as libevent's
+ * output does. Plain TCP only: returns -1 on a TLS
+ * connection, which keeps buffered output (where net_conn_send_ref and
+ * net_conn_send go to the bufferevent, and net_conn_write does nothing).
+ */
+int net_conn_direct(struct net_conn *c);
+/* Queue n bytes at p, owned by the caller until release(p, n, ref) is
+ * called. -1 (nothing queued, release not called) when the connection is
+ * closing or over NET_OQ_MAX_PIECES. */
+int net_conn_send_ref(struct net_conn *c, const uint8_t *p, size_t n,
+		      net_release_fn release, void *ref);
+/* Queue a copy of n bytes. */
+int net_conn_send(struct net_conn *c, const uint8_t *p, size_t n);
+/* Write what is queued now (direct mode), unless the socket is known to
+ * be full. Safe to call from the owner's loops over many connections: a
+ * failure is reported later, from the event loop, never from here. */
+void net_conn_write(struct net_conn *c);
+/* Close with on_close(RK_EXIT_TIMEOUT, "send timeout") when queued output
+ * makes no progress for ms (0 = never). */
+void net_conn_set_send_timeout(struct net_conn *c, uint32_t ms);
+/* Bytes queued for the socket (output queue + session output). */
 size_t net_conn_pending(const struct net_conn *c);
 /* Call on_drain when pending output falls to below bytes (0 = off). */
 void net_conn_set_drain(struct net_conn *c, size_t below);

@@ -1,12 +1,14 @@
 /*
  * Streams, the GOP cache and fan-out.
  *
- * Each media message from a publisher is chunked once (struct shmsg) and
- * every player's output buffer takes a reference to those bytes; the only
- * per-player bytes are a type 0 header when the player is not in step on
- * that chunk stream. libevent writes each player's queued references with
- * one writev per loop turn, so messages that arrive together go out
- * together.
+ * Each media message from a publisher is chunked once (struct shmsg, which
+ * keeps only the chunked bytes, also for the GOP cache) and every player's
+ * output queue takes a reference to those bytes; the only per-player bytes
+ * are a type 0 header when the player is not in step on that chunk stream.
+ * The queues are written by the stream's kick (net_conn_write: one writev
+ * per player) at the end of the event-loop turn, or --write-delay later:
+ * messages that arrive together go out together, and the socket is only
+ * watched for writability while it is full.
  *
  * Timestamps: a player's timestamps start at 0 when it joins (the first
  * message it is sent, normally the cached keyframe, maps to 0) and keep the
@@ -17,8 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
+#include <event2/event.h>
 
 #include "chunk.h"
 #include "flv.h"
@@ -50,10 +51,8 @@ struct stream {
 	uint64_t seq[2];
 	uint32_t prev_ts[2];
 	int prev_valid[2];
-	/* --write-delay: messages held for one batched fan-out */
-	struct shmsg **pending;
-	size_t npending, pcap;
-	struct event *flush_ev;
+	struct event *kick_ev; /* writes the players' queues (stream_kick) */
+	int kick_pending;
 };
 
 struct relay {
@@ -129,15 +128,11 @@ caches_clear(struct stream *s)
 	s->prev_valid[CS_AUDIO] = s->prev_valid[CS_VIDEO] = 0;
 }
 
-static void pending_drop(struct stream *s);
-
 static void
 stream_free(struct stream *s)
 {
-	pending_drop(s);
-	free(s->pending);
-	if (s->flush_ev)
-		event_free(s->flush_ev);
+	if (s->kick_ev)
+		event_free(s->kick_ev);
 	caches_clear(s);
 	free(s->gop);
 	free(s->players);
@@ -267,10 +262,81 @@ player_ts(struct player_state *p, uint32_t ts, int *clamped)
 	return rel < 0 ? 0 : (uint32_t)rel;
 }
 
+/* The payload of m, gathered from its shared chunks (only for the rare
+ * player whose copy must be chunked differently). */
+static void
+shmsg_payload(const struct shmsg *m, uint32_t chunk_size, uint8_t *out)
+{
+	uint32_t csid =
+	    m->type == RTMP_MSG_AUDIO ? RTMP_CSID_AUDIO : RTMP_CSID_VIDEO;
+	size_t cont = chunk_header_size(3, csid, m->delta);
+	const uint8_t *w = m->wire + m->hdr1_len;
+	uint32_t off = 0, n;
+
+	for (;;) {
+		n = m->len - off < chunk_size ? m->len - off : chunk_size;
+		memcpy(out + off, w, n);
+		off += n;
+		w += n;
+		if (off == m->len)
+			break;
+		w += cont;
+	}
+}
+
+/* Queue m for a player that is out of step on m's chunk stream: its own
+ * type 0 header, then the shared continuation chunks. Bytes queued, or 0
+ * when nothing was. */
+static size_t
+player_send_type0(struct net_conn *nc, struct shmsg *m, uint32_t msid,
+		  uint32_t ts, uint32_t chunk_size)
+{
+	struct rtmp_msg_hdr h;
+	uint8_t hdr[CHUNK_MAX_HEADER], *e;
+	size_t n;
+
+	memset(&h, 0, sizeof(h));
+	h.csid = m->type == RTMP_MSG_AUDIO ? RTMP_CSID_AUDIO : RTMP_CSID_VIDEO;
+	h.timestamp = ts;
+	h.length = m->len;
+	h.type = m->type;
+	h.stream_id = msid;
+	if (m->len > chunk_size && (ts >= 0xFFFFFF) != (m->delta >= 0xFFFFFF)) {
+		/* The continuations' extended timestamps differ from the
+		 * shared copy's: chunk this one alone. */
+		uint8_t *buf;
+
+		n = chunk_bound(m->len, chunk_size);
+		buf = malloc(n + m->len);
+		if (buf == NULL)
+			return 0;
+		shmsg_payload(m, chunk_size, buf + n);
+		e = chunk_put_msg(buf, buf + n, 0, &h, ts, chunk_size, buf + n);
+		n = e && net_conn_send(nc, buf, (size_t)(e - buf)) == 0
+			? (size_t)(e - buf)
+			: 0;
+		free(buf);
+		return n;
+	}
+	e = chunk_put_header(hdr, hdr + sizeof(hdr), 0, &h, ts);
+	if (e == NULL || net_conn_send(nc, hdr, (size_t)(e - hdr)) != 0)
+		return 0;
+	if (net_conn_send_ref(nc, m->wire + m->hdr1_len,
+			      m->wire_len - m->hdr1_len, shmsg_unref_cb,
+			      m) != 0) {
+		/* A header without its message would break the peer's chunk
+		 * stream: end the connection rather. */
+		net_conn_close_after_flush(nc);
+		return 0;
+	}
+	m->refs++;
+	return (size_t)(e - hdr) + m->wire_len - m->hdr1_len;
+}
+
 /*
- * Queue m for player c. Sequence headers are always queued; other messages
- * are dropped, up to the next keyframe, when the player's queue is over its
- * bound.
+ * Queue m for player c (written by the stream's next kick). Sequence
+ * headers are always queued; other messages are dropped, up to the next
+ * keyframe, when the player's queue is over its bound.
  */
 static void
 player_send(struct stream *s, struct client *c, struct shmsg *m,
@@ -278,14 +344,10 @@ player_send(struct stream *s, struct client *c, struct shmsg *m,
 {
 	struct player_state *p = client_player(c);
 	struct net_conn *nc = client_conn(c);
-	struct evbuffer *out = bufferevent_get_output(nc->bev);
-	size_t pending = evbuffer_get_length(out);
+	size_t pending = net_conn_pending(nc), sent;
 	int cs = m->type == RTMP_MSG_AUDIO ? CS_AUDIO : CS_VIDEO;
-	struct rtmp_msg_hdr h;
 	uint32_t ts;
 	int clamped;
-	uint8_t hdr[CHUNK_MAX_HEADER];
-	uint8_t *e;
 
 	if (!m->config) {
 		if (pending <= cfg->queue_bytes)
@@ -309,49 +371,27 @@ player_send(struct stream *s, struct client *c, struct shmsg *m,
 	net_conn_flush(nc); /* control messages queued earlier go first */
 	ts = player_ts(p, m->ts, &clamped);
 	if (m->delta_ok && !clamped && p->last_seq[cs] == m->seq) {
-		evbuffer_add_reference(out, m->wire, m->wire_len,
-				       shmsg_unref_cb, m);
+		if (net_conn_send_ref(nc, m->wire, m->wire_len, shmsg_unref_cb,
+				      m) != 0)
+			goto dropped;
 		m->refs++;
 		client_add_bytes_out(c, m->wire_len);
 	} else {
-		memset(&h, 0, sizeof(h));
-		h.csid = cs == CS_AUDIO ? RTMP_CSID_AUDIO : RTMP_CSID_VIDEO;
-		h.timestamp = ts;
-		h.length = m->len;
-		h.type = m->type;
-		h.stream_id = client_msid(c);
-		if (m->len > cfg->chunk_size &&
-		    (ts >= 0xFFFFFF) != (m->delta >= 0xFFFFFF)) {
-			/* The continuations' extended timestamps differ
-			 * from the shared copy's: chunk this one alone. */
-			size_t n = chunk_bound(m->len, cfg->chunk_size);
-			uint8_t *buf = malloc(n);
-
-			if (buf == NULL)
-				return;
-			e = chunk_put_msg(buf, buf + n, 0, &h, ts,
-					  cfg->chunk_size, m->payload);
-			if (e)
-				evbuffer_add(out, buf, (size_t)(e - buf));
-			free(buf);
-			if (e)
-				client_add_bytes_out(c, (size_t)(e - buf));
-		} else {
-			e = chunk_put_header(hdr, hdr + sizeof(hdr), 0, &h, ts);
-			if (e == NULL)
-				return;
-			evbuffer_add(out, hdr, (size_t)(e - hdr));
-			evbuffer_add_reference(out, m->wire + m->hdr1_len,
-					       m->wire_len - m->hdr1_len,
-					       shmsg_unref_cb, m);
-			m->refs++;
-			client_add_bytes_out(c, (size_t)(e - hdr) +
-						    m->wire_len - m->hdr1_len);
-		}
+		sent = player_send_type0(nc, m, client_msid(c), ts,
+					 cfg->chunk_size);
+		if (sent == 0)
+			goto dropped;
+		client_add_bytes_out(c, sent);
 	}
 	/* last_seq holds seq + 1 of the last message sent, 0 = out of step. */
 	p->last_seq[cs] = clamped ? 0 : m->seq + 1;
 	p->last_ts = ts;
+	return;
+dropped:
+	p->drops++;
+	if (s->has_video && !m->config)
+		p->need_key = 1;
+	p->last_seq[CS_AUDIO] = p->last_seq[CS_VIDEO] = 0;
 }
 
 static void
@@ -406,77 +446,54 @@ player_prime(struct stream *s, struct client *c, const struct rtmpd_config *cfg)
 	if (cfg->gop_cache && s->gop_valid)
 		for (i = 0; i < s->ngop; i++)
 			player_send(s, c, s->gop[i], cfg);
+	/* Now, not after --write-delay: the first frame is what a joining
+	 * viewer waits for. */
+	net_conn_write(client_conn(c));
 }
 
-/* ---- batching (--write-delay) ----------------------------------------- */
+/* ---- writing ---------------------------------------------------------- */
 
+/* Write every player's queue: one writev each for everything fanned out
+ * since the last kick. */
 static void
-pending_drop(struct stream *s)
+kick_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct stream *s = arg;
 	size_t i;
 
-	for (i = 0; i < s->npending; i++)
-		shmsg_unref(s->pending[i]);
-	s->npending = 0;
-}
-
-/* Fan out the held messages: each player's output gets them all at once,
- * so libevent writes them with one writev. */
-static void
-stream_flush(struct stream *s)
-{
-	const struct rtmpd_config *cfg = &s->relay->d->cfg;
-	size_t i, k;
-
-	if (s->npending == 0)
-		return;
-	if (s->flush_ev)
-		evtimer_del(s->flush_ev);
+	s->kick_pending = 0;
 	for (i = 0; i < s->nplayers; i++)
-		if (client_player(s->players[i])->started)
-			for (k = 0; k < s->npending; k++)
-				player_send(s, s->players[i], s->pending[k],
-					    cfg);
-	pending_drop(s);
+		net_conn_write(client_conn(s->players[i]));
 }
 
+/*
+ * New messages were queued for the players: write them at the end of this
+ * event-loop turn (so that messages read together go out together), or
+ * --write-delay later (so that several go out in one call).
+ */
 static void
-flush_cb(evutil_socket_t fd, short what, void *arg)
-{
-	stream_flush(arg);
-}
-
-/* Hold m for the next batched fan-out; 0, or -1 to send it at once. */
-static int
-stream_hold(struct stream *s, struct shmsg *m)
+stream_kick(struct stream *s)
 {
 	const struct rtmpd_config *cfg = &s->relay->d->cfg;
 	struct timeval tv;
 
-	if (cfg->write_delay_ms == 0)
-		return -1;
-	if (s->flush_ev == NULL) {
-		s->flush_ev = evtimer_new(s->relay->d->base, flush_cb, s);
-		if (s->flush_ev == NULL)
-			return -1;
+	if (s->kick_pending)
+		return;
+	if (s->kick_ev == NULL) {
+		s->kick_ev = evtimer_new(s->relay->d->base, kick_cb, s);
+		if (s->kick_ev == NULL) {
+			kick_cb(-1, 0, s);
+			return;
+		}
 	}
-	if (s->npending == s->pcap) {
-		size_t ncap = s->pcap ? s->pcap * 2 : 32;
-		struct shmsg **np = realloc(s->pending, ncap * sizeof(*np));
-
-		if (np == NULL)
-			return -1;
-		s->pending = np;
-		s->pcap = ncap;
+	s->kick_pending = 1;
+	if (cfg->write_delay_ms == 0) {
+		event_active(s->kick_ev, EV_TIMEOUT, 0);
+		return;
 	}
-	s->pending[s->npending++] = m;
-	m->refs++;
-	if (s->npending == 1) {
-		tv.tv_sec = cfg->write_delay_ms / 1000;
-		tv.tv_usec = (cfg->write_delay_ms % 1000) * 1000;
-		evtimer_add(s->flush_ev, &tv);
-	}
-	return 0;
+	tv.tv_sec = cfg->write_delay_ms / 1000;
+	tv.tv_usec = (cfg->write_delay_ms % 1000) * 1000;
+	evtimer_add(s->kick_ev, &tv);
 }
 
 /* ---- publisher side --------------------------------------------------- */
@@ -497,7 +514,6 @@ stream_unpublish(struct stream *s)
 {
 	size_t i;
 
-	stream_flush(s); /* players get everything before StreamEOF */
 	s->publisher = NULL;
 	caches_clear(s);
 	for (i = 0; i < s->nplayers; i++) {
@@ -515,7 +531,6 @@ stream_metadata(struct stream *s, const uint8_t *body, size_t len)
 {
 	size_t i;
 
-	stream_flush(s); /* keep the publisher's order */
 	free(s->meta);
 	s->meta = NULL;
 	s->meta_len = 0;
@@ -538,7 +553,6 @@ stream_data(struct stream *s, uint32_t ts, const uint8_t *body, size_t len)
 {
 	size_t i;
 
-	stream_flush(s);
 	for (i = 0; i < s->nplayers; i++)
 		if (client_player(s->players[i])->started)
 			player_send_data(s->players[i], ts, body, len);
@@ -550,7 +564,7 @@ shmsg_new(struct stream *s, uint8_t type, uint32_t ts, const uint8_t *p,
 {
 	int cs = type == RTMP_MSG_AUDIO ? CS_AUDIO : CS_VIDEO;
 	size_t bound = chunk_bound((uint32_t)len, chunk_size);
-	struct shmsg *m = malloc(sizeof(*m) + len + bound);
+	struct shmsg *m = malloc(sizeof(*m) + bound);
 	struct rtmp_msg_hdr h;
 	uint8_t *e;
 
@@ -561,10 +575,7 @@ shmsg_new(struct stream *s, uint8_t type, uint32_t ts, const uint8_t *p,
 	m->ts = ts;
 	m->len = (uint32_t)len;
 	m->type = type;
-	m->payload = (uint8_t *)(m + 1);
-	m->wire = m->payload + len;
-	if (len)
-		memcpy(m->payload, p, len);
+	m->wire = (uint8_t *)(m + 1);
 	if (type == RTMP_MSG_VIDEO) {
 		m->key = (uint8_t)flv_video_is_keyframe(p, len);
 		m->seq_hdr = (uint8_t)flv_video_is_seq_header(p, len);
@@ -598,7 +609,7 @@ shmsg_new(struct stream *s, uint8_t type, uint32_t ts, const uint8_t *p,
 	h.stream_id = 1;
 	m->hdr1_len = (uint32_t)chunk_header_size(1, h.csid, m->delta);
 	e = chunk_put_msg(m->wire, m->wire + bound, 1, &h, m->delta, chunk_size,
-			  m->payload);
+			  p);
 	if (e == NULL) {
 		free(m);
 		return NULL;
@@ -702,11 +713,11 @@ stream_media(struct stream *s, uint8_t type, uint32_t ts, const uint8_t *p,
 	    !cfg->gop_cache)
 		s->has_video = 1;
 	gop_update(s, m, cfg);
-	if (stream_hold(s, m) < 0)
-		for (i = 0; i < s->nplayers; i++)
-			if (client_player(s->players[i])->started)
-				player_send(s, s->players[i], m, cfg);
+	for (i = 0; i < s->nplayers; i++)
+		if (client_player(s->players[i])->started)
+			player_send(s, s->players[i], m, cfg);
 	shmsg_unref(m);
+	stream_kick(s);
 	return 0;
 }
 
@@ -726,8 +737,6 @@ stream_add_player(struct stream *s, struct client *c)
 		s->players = np;
 		s->cap = ncap;
 	}
-	/* Held messages are already in the GOP cache the new player gets. */
-	stream_flush(s);
 	p->idx = s->nplayers;
 	s->players[s->nplayers++] = c;
 	if (s->publisher) {
@@ -742,7 +751,6 @@ stream_start_player(struct stream *s, struct client *c)
 {
 	struct player_state *p = client_player(c);
 
-	stream_flush(s);
 	p->started = 1;
 	player_prime(s, c, &s->relay->d->cfg);
 }

@@ -115,7 +115,6 @@ struct shmsg {
 	uint64_t seq;	   /* position on its csid in this stream */
 	uint32_t hdr1_len; /* bytes of the shared first header */
 	uint32_t wire_len; /* shared chunked bytes */
-	uint8_t *payload;  /* len bytes (inside this allocation) */
 	uint8_t *wire;	   /* wire_len bytes (inside this allocation) */
 };
 

@@ -461,7 +461,6 @@ finish_play(struct client *c)
 	char desc[RTMPD_MAX_NAME + 64];
 	uint8_t buf[CMD_BUF], *e;
 	struct stream *s;
-	struct timeval send_to;
 	const char *key = c->name;
 
 	s = relay_stream(c->d->relay, key);
@@ -480,9 +479,7 @@ finish_play(struct client *c)
 	c->role = ROLE_PLAYER;
 	c->stream = s;
 	net_conn_deadline(c->nc, 0, 0, "");
-	send_to.tv_sec = c->d->cfg.send_timeout_ms / 1000;
-	send_to.tv_usec = (c->d->cfg.send_timeout_ms % 1000) * 1000;
-	bufferevent_set_timeouts(c->nc->bev, NULL, &send_to);
+	net_conn_set_send_timeout(c->nc, c->d->cfg.send_timeout_ms);
 	/* The order nginx-rtmp and FMS use; ffmpeg and librtmp expect it. */
 	send_uc(c, RTMP_UC_STREAM_BEGIN);
 	snprintf(desc, sizeof(desc), "Playing and resetting %s.", key);
@@ -893,6 +890,10 @@ server_accept(struct rtmpd *d, evutil_socket_t fd, const struct sockaddr *sa,
 		free(c);
 		return;
 	}
+	/* Plain TCP: the relay's queued references are written without
+	 * libevent's output buffer (TLS keeps it). */
+	if (!tls)
+		net_conn_direct(c->nc);
 	c->next = d->clients;
 	if (d->clients)
 		d->clients->prev = c;
