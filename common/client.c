@@ -395,6 +395,15 @@ static const struct net_conn_ops client_net_ops = {
     .on_send = net_send,
 };
 
+/* Without the byte hooks (the usual case: only rtmpprobe logs bytes), the
+ * network layer does not walk every read twice. */
+static const struct net_conn_ops client_net_ops_lean = {
+    .on_connect = net_connect,
+    .on_event = net_event,
+    .on_close = net_close,
+    .on_drain = net_drain,
+};
+
 struct rtmp_client *
 rtmp_client_start(struct event_base *base, const struct rtmp_client_cfg *cfg,
 		  const struct rtmp_client_ops *ops, void *arg, char *err,
@@ -443,8 +452,11 @@ rtmp_client_start(struct event_base *base, const struct rtmp_client_cfg *cfg,
 		dial.tls_ctx = c->tls_ctx;
 		dial.tls_insecure = cfg->tls_insecure;
 	}
-	c->conn = net_conn_dial_opts(base, cfg->url.host, cfg->url.port, &dial,
-				     &sc, &client_net_ops, c, err, errlen);
+	c->conn = net_conn_dial_opts(
+	    base, cfg->url.host, cfg->url.port, &dial, &sc,
+	    ops->on_raw || ops->on_send ? &client_net_ops
+					: &client_net_ops_lean,
+	    c, err, errlen);
 	if (c->conn == NULL) {
 		client_free(c);
 		return NULL;

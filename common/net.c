@@ -23,6 +23,7 @@ static int oq_push(struct net_conn *c, const uint8_t *p, size_t n,
 		   net_release_fn fn, void *ref);
 static int out_empty(const struct net_conn *c);
 static void linger(struct net_conn *c);
+static void rev_cb(evutil_socket_t fd, short what, void *arg);
 
 /* libevent caps one read or write at 16 KB by default, which splits a
  * batch of queued messages into several syscalls; the kernel's socket
@@ -304,6 +305,10 @@ net_conn_write(struct net_conn *c)
 	}
 	if (c->flush_close && c->oq_n == 0 && c->in_cb == 0)
 		linger(c);
+	else if (c->drain_below && c->ops->on_drain && !c->wev_added)
+		/* Written at once: on_drain still tells the owner, from the
+		 * loop (it is likely to send more from there). */
+		event_active(c->wev, EV_WRITE, 0);
 }
 
 static void write_cb(struct bufferevent *bev, void *arg);
@@ -343,14 +348,26 @@ wev_cb(evutil_socket_t fd, short what, void *arg)
 int
 net_conn_direct(struct net_conn *c)
 {
+	evutil_socket_t fd;
+
 	if (c->tls_ctx || c->bev == NULL)
 		return -1;
 	if (c->direct)
 		return 0;
-	c->wev = event_new(c->base, bufferevent_getfd(c->bev),
-			   EV_WRITE | EV_PERSIST, wev_cb, c);
-	if (c->wev == NULL)
+	/* Bytes the bufferevent read already would be lost. */
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 		return -1;
+	fd = bufferevent_getfd(c->bev);
+	c->wev = event_new(c->base, fd, EV_WRITE | EV_PERSIST, wev_cb, c);
+	c->rev = event_new(c->base, fd, EV_READ | EV_PERSIST, rev_cb, c);
+	if (c->wev == NULL || c->rev == NULL || event_add(c->rev, NULL) != 0) {
+		if (c->wev)
+			event_free(c->wev);
+		if (c->rev)
+			event_free(c->rev);
+		c->wev = c->rev = NULL;
+		return -1;
+	}
 	/* What the bufferevent still holds goes first. */
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
 		struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -359,12 +376,15 @@ net_conn_direct(struct net_conn *c)
 
 		if (p == NULL || oq_push(c, p, n, NULL, NULL) != 0) {
 			event_free(c->wev);
-			c->wev = NULL;
+			event_free(c->rev);
+			c->wev = c->rev = NULL;
 			return -1;
 		}
 		evbuffer_drain(out, n);
 	}
-	bufferevent_disable(c->bev, EV_WRITE);
+	/* The bufferevent only holds the socket from now on. */
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
 	c->direct = 1;
 	net_conn_write(c);
 	return 0;
@@ -393,6 +413,20 @@ net_conn_send(struct net_conn *c, const uint8_t *p, size_t n)
 }
 
 void
+net_conn_set_recv_timeout(struct net_conn *c, uint32_t ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (c->direct) {
+		event_add(c->rev, ms ? &tv : NULL);
+		return;
+	}
+	bufferevent_set_timeouts(c->bev, ms ? &tv : NULL, NULL);
+}
+
+void
 net_conn_set_send_timeout(struct net_conn *c, uint32_t ms)
 {
 	struct timeval tv;
@@ -408,6 +442,16 @@ net_conn_set_send_timeout(struct net_conn *c, uint32_t ms)
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	bufferevent_set_timeouts(c->bev, NULL, ms ? &tv : NULL);
+}
+
+uint64_t
+net_conn_written(const struct net_conn *c)
+{
+	/* bytes_out counts what left the session's own buffer. */
+	if (c->direct)
+		return c->sess.bytes_out - c->oq_bytes;
+	return c->sess.bytes_out -
+	       evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
 /*
@@ -464,6 +508,78 @@ read_cb(struct bufferevent *bev, void *arg)
 		c->bytes_in += (size_t)n;
 		c->raw_seen -= (size_t)n;
 		evbuffer_drain(in, (size_t)n);
+		if (ev.type != SESS_EV_NONE && c->ops->on_event)
+			c->ops->on_event(c, &ev, c->arg);
+		if (!c->closing)
+			net_conn_flush(c);
+	}
+	c->in_cb--;
+	if (c->finished && c->in_cb == 0)
+		conn_free(c);
+	else if (c->flush_close && c->in_cb == 0 && out_empty(c))
+		linger(c);
+}
+
+/* Direct input: every connection reads into this one buffer (the tools are
+ * single-threaded, one event loop each) and the session consumes it all
+ * before the callback returns, so no connection holds read bytes of its
+ * own beyond what the chunk reader keeps of a partial message. */
+static uint8_t net_rbuf[NET_MAX_SINGLE_IO];
+
+static void
+rev_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_conn *c = arg;
+	struct sess_event ev;
+	size_t off = 0;
+	ssize_t n;
+	char why[128];
+
+	if (c->finished)
+		return;
+	if (what & EV_TIMEOUT) {
+		if (c->flush_close)
+			conn_finish(c, 0, "closed");
+		else
+			conn_finish(c, RK_EXIT_TIMEOUT, "receive timeout");
+		return;
+	}
+	do
+		n = read(fd, net_rbuf, sizeof(net_rbuf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n <= 0) {
+		if (c->flush_close)
+			conn_finish(c, 0, "closed");
+		else if (n == 0)
+			conn_finish(c, RK_EXIT_CONNECT,
+				    "connection closed by peer");
+		else {
+			snprintf(why, sizeof(why), "%s", strerror(errno));
+			conn_finish(c, RK_EXIT_CONNECT, why);
+		}
+		return;
+	}
+	if (c->flush_close)
+		return; /* lingering close: discard (see read_cb) */
+	c->in_cb++;
+	if (c->ops->on_raw)
+		c->ops->on_raw(c, net_rbuf, (size_t)n, c->arg);
+	while (!c->closing && off < (size_t)n) {
+		ssize_t r =
+		    sess_feed(&c->sess, net_rbuf + off, (size_t)n - off, &ev);
+
+		if (r < 0 || (r == 0 && ev.type == SESS_EV_NONE)) {
+			snprintf(
+			    why, sizeof(why), "protocol error: %s",
+			    rtmp_strerror(r < 0 ? (int)r : RTMP_ERR_MALFORMED));
+			c->in_cb--;
+			conn_finish(c, RK_EXIT_PROTOCOL, why);
+			return;
+		}
+		c->bytes_in += (size_t)r;
+		off += (size_t)r;
 		if (ev.type != SESS_EV_NONE && c->ops->on_event)
 			c->ops->on_event(c, &ev, c->arg);
 		if (!c->closing)
@@ -567,6 +683,9 @@ dial_next(struct net_conn *c)
 static void
 connected(struct net_conn *c)
 {
+	/* Plain TCP: read and write without libevent's buffers. */
+	if (c->tls_ctx == NULL)
+		net_conn_direct(c);
 	if (c->ops->on_connect) {
 		c->in_cb++;
 		c->ops->on_connect(c, c->arg);
@@ -847,6 +966,8 @@ conn_free(struct net_conn *c)
 		event_free(c->deadline);
 	if (c->wev)
 		event_free(c->wev);
+	if (c->rev)
+		event_free(c->rev);
 	oq_free(c);
 	if (c->bev)
 		bufferevent_free(c->bev);
@@ -878,7 +999,8 @@ net_conn_close_after_flush(struct net_conn *c)
 	c->closing = 1;
 	/* Reading goes on (see linger). A peer that never reads or never
 	 * closes must not keep us: give up after a while. */
-	bufferevent_enable(c->bev, EV_READ);
+	if (!c->direct)
+		bufferevent_enable(c->bev, EV_READ);
 	net_conn_deadline(c, NET_FLUSH_TIMEOUT_MS, 0, "closed");
 	if (out_empty(c))
 		linger(c);

@@ -101,6 +101,7 @@ struct net_conn {
 	int wev_added;
 	int werr;		  /* a write failed: reported from wev */
 	uint32_t send_timeout_ms; /* no progress while full: close */
+	struct event *rev;	  /* direct input: read into a shared buffer */
 };
 
 /* Server side: take over an accepted socket. */
@@ -153,14 +154,17 @@ struct net_conn *net_conn_dial_opts(struct event_base *base, const char *host,
 int net_conn_flush(struct net_conn *c);
 
 /*
- * Direct output, for servers that send the same bytes to many connections
- * (rtmpd): pieces are queued by reference, in order with the session's own
+ * Direct I/O, for plain TCP (rtmpd's connections and the clients'): input
+ * is read into one buffer shared by every connection and fed to the
+ * session at once, without libevent's input buffer (and its FIONREAD per
+ * read). Output pieces are queued by reference, in order with the session's own
  * output, and written with one writev per net_conn_write, without
  * libevent's output buffer; the socket is watched for writability only
  * after the kernel refused bytes. Needs SIGPIPE ignored, as libevent's
  * output does. Plain TCP only: returns -1 on a TLS
- * connection, which keeps buffered output (where net_conn_send_ref and
- * net_conn_send go to the bufferevent, and net_conn_write does nothing).
+ * connection (or when the bufferevent read bytes already), which keeps
+ * buffered I/O (where net_conn_send_ref and net_conn_send go to the
+ * bufferevent, and net_conn_write does nothing).
  */
 int net_conn_direct(struct net_conn *c);
 /* Queue n bytes at p, owned by the caller until release(p, n, ref) is
@@ -177,6 +181,11 @@ void net_conn_write(struct net_conn *c);
 /* Close with on_close(RK_EXIT_TIMEOUT, "send timeout") when queued output
  * makes no progress for ms (0 = never). */
 void net_conn_set_send_timeout(struct net_conn *c, uint32_t ms);
+/* Close with on_close(RK_EXIT_TIMEOUT, "receive timeout") when nothing is
+ * read for ms (0 = never). */
+void net_conn_set_recv_timeout(struct net_conn *c, uint32_t ms);
+/* Bytes of the session's output the kernel has taken. */
+uint64_t net_conn_written(const struct net_conn *c);
 /* Bytes queued for the socket (output queue + session output). */
 size_t net_conn_pending(const struct net_conn *c);
 /* Call on_drain when pending output falls to below bytes (0 = off). */

@@ -53,7 +53,7 @@ usage(void)
 	    "      --gop-max-frames N     GOP cache bound per stream (default %u)\n"
 	    "      --audio-window T       audio-only streams: cached window (default 1s)\n"
 	    "      --queue-bytes B        per-player queue bound (default 2M)\n"
-	    "      --write-delay T        hold new messages up to T to write several\n"
+	    "      --write-delay T        write new messages T after the first, several\n"
 	    "                             per syscall (default 0: once per loop turn)\n"
 	    "      --takeover             a new publisher replaces the current one\n"
 	    "                             (default: it is refused with BadName)\n"

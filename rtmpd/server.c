@@ -177,7 +177,7 @@ drop_role(struct client *c)
 		       LKV_U("bytes_in", c->nc->bytes_in),
 		       LKV_U("messages", c->media_in));
 		stream_unpublish(s);
-		bufferevent_set_timeouts(c->nc->bev, NULL, NULL);
+		net_conn_set_recv_timeout(c->nc, 0);
 		hook_done(c, "publish");
 	} else if (c->role == ROLE_PLAYER) {
 		stream_remove_player(s, c);
@@ -411,7 +411,6 @@ finish_publish(struct client *c)
 	char desc[RTMPD_MAX_NAME + 64];
 	struct stream *s;
 	struct client *old;
-	struct timeval idle;
 	const char *key = c->name;
 
 	s = relay_stream(c->d->relay, key);
@@ -444,9 +443,7 @@ finish_publish(struct client *c)
 	c->role = ROLE_PUBLISHER;
 	c->stream = s;
 	net_conn_deadline(c->nc, 0, 0, "");
-	idle.tv_sec = c->d->cfg.idle_timeout_ms / 1000;
-	idle.tv_usec = (c->d->cfg.idle_timeout_ms % 1000) * 1000;
-	bufferevent_set_timeouts(c->nc->bev, &idle, NULL);
+	net_conn_set_recv_timeout(c->nc, c->d->cfg.idle_timeout_ms);
 	snprintf(desc, sizeof(desc), "%s is now published.", key);
 	send_status(c, "status", "NetStream.Publish.Start", desc);
 	LOG_EV(LOG_INFO, "publish", LKV_U("id", c->id),

@@ -1175,8 +1175,7 @@ socket_written(const struct push *p)
 
 	if (nc == NULL)
 		return 0;
-	return nc->sess.bytes_out -
-	       evbuffer_get_length(bufferevent_get_output(nc->bev));
+	return net_conn_written(nc);
 }
 
 static double
