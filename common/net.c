@@ -94,6 +94,14 @@ net_conn_pending(const struct net_conn *c)
 	return n + evbuffer_get_length(bufferevent_get_output(c->bev));
 }
 
+size_t
+net_conn_queued(const struct net_conn *c)
+{
+	if (c->direct)
+		return c->oq_bytes;
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
 /* ---- direct output ----------------------------------------------------- */
 
 static int
@@ -120,7 +128,8 @@ oq_push(struct net_conn *c, const uint8_t *p, size_t n, net_release_fn fn,
 {
 	struct net_piece *pc;
 
-	if (n == 0)
+	/* An empty ref is still released, in order, like libevent does. */
+	if (n == 0 && fn == NULL)
 		return 0;
 	if (n > UINT32_MAX || c->oq_n >= NET_OQ_MAX_PIECES)
 		return -1;
@@ -166,7 +175,7 @@ oq_push(struct net_conn *c, const uint8_t *p, size_t n, net_release_fn fn,
 static void
 oq_consume(struct net_conn *c, size_t n)
 {
-	while (n > 0 && c->oq_n > 0) {
+	while (c->oq_n > 0) { /* n == 0 still releases empty pieces */
 		struct net_piece *pc = &c->oq[c->oq_head];
 		size_t left = pc->len - c->oq_off;
 
@@ -212,7 +221,7 @@ oq_free(struct net_conn *c)
 /* One writev of the head of the queue: bytes written, 0 when the socket
  * is full, -1 (errno) on failure. */
 static ssize_t
-oq_send(struct net_conn *c)
+oq_send(struct net_conn *c, size_t *offered)
 {
 	struct iovec iov[NET_IOV_BATCH];
 	size_t k = 0, total = 0;
@@ -233,10 +242,11 @@ oq_send(struct net_conn *c)
 		total += iov[k].iov_len;
 		k++;
 	}
+	*offered = total;
 	/* writev, as libevent's own output does (SIGPIPE is ignored by
 	 * every tool), so that it counts as a write in /proc/PID/io. */
 	do
-		n = writev(bufferevent_getfd(c->bev), iov, (int)k);
+		n = writev(c->fd, iov, (int)k);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
@@ -271,14 +281,21 @@ static int
 oq_write(struct net_conn *c)
 {
 	while (c->oq_n > 0) {
-		ssize_t n = oq_send(c);
+		size_t offered;
+		ssize_t n;
+
+		if (c->oq_bytes == 0) {
+			oq_consume(c, 0); /* only empty pieces left */
+			break;
+		}
+		n = oq_send(c, &offered);
 
 		if (n < 0)
 			return -1;
 		if (n == 0)
 			break;
 		oq_consume(c, (size_t)n);
-		if (c->oq_n > 0 && (size_t)n < NET_MAX_SINGLE_IO / 2)
+		if ((size_t)n < offered && (size_t)n < NET_MAX_SINGLE_IO / 2)
 			break; /* the kernel took less than offered: full */
 	}
 	if (c->oq_n > 0)
@@ -358,6 +375,7 @@ net_conn_direct(struct net_conn *c)
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 		return -1;
 	fd = bufferevent_getfd(c->bev);
+	c->fd = fd; /* bufferevent_getfd takes a lock: not per write */
 	c->wev = event_new(c->base, fd, EV_WRITE | EV_PERSIST, wev_cb, c);
 	c->rev = event_new(c->base, fd, EV_READ | EV_PERSIST, rev_cb, c);
 	if (c->wev == NULL || c->rev == NULL || event_add(c->rev, NULL) != 0) {
@@ -420,6 +438,8 @@ net_conn_set_recv_timeout(struct net_conn *c, uint32_t ms)
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	if (c->direct) {
+		/* event_add without a timeout keeps the old one. */
+		event_del(c->rev);
 		event_add(c->rev, ms ? &tv : NULL);
 		return;
 	}
@@ -434,7 +454,8 @@ net_conn_set_send_timeout(struct net_conn *c, uint32_t ms)
 	c->send_timeout_ms = ms;
 	if (c->direct) {
 		if (c->wev_added) {
-			c->wev_added = 0;
+			/* event_add without a timeout keeps the old one. */
+			wev_disarm(c);
 			wev_arm(c);
 		}
 		return;
@@ -465,12 +486,60 @@ linger(struct net_conn *c)
 	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
 }
 
+/*
+ * One step of the session over p: the owner gets the event, then what the
+ * session queued in answer is flushed. Bytes consumed, or -1 when the
+ * input is invalid (the caller ends the connection with feed_fail).
+ */
+static ssize_t
+feed_step(struct net_conn *c, const uint8_t *p, size_t len, int *err)
+{
+	struct sess_event ev;
+	ssize_t n = sess_feed(&c->sess, p, len, &ev);
+
+	/* No progress and no event would spin: the session never does
+	 * that, but input is hostile and loops must end. */
+	if (n < 0 || (n == 0 && ev.type == SESS_EV_NONE)) {
+		*err = n < 0 ? (int)n : RTMP_ERR_MALFORMED;
+		return -1;
+	}
+	c->bytes_in += (size_t)n;
+	if (ev.type != SESS_EV_NONE && c->ops->on_event)
+		c->ops->on_event(c, &ev, c->arg);
+	if (!c->closing)
+		net_conn_flush(c);
+	return n;
+}
+
+/* The end of a callback that ran the owner's code (c->in_cb was raised):
+ * free a connection finished meanwhile, or send the FIN of a lingering
+ * close whose output is all written. */
+static void
+cb_done(struct net_conn *c)
+{
+	c->in_cb--;
+	if (c->finished && c->in_cb == 0)
+		conn_free(c);
+	else if (c->flush_close && c->in_cb == 0 && out_empty(c))
+		linger(c);
+}
+
+static void
+feed_fail(struct net_conn *c, int err)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why), "protocol error: %s", rtmp_strerror(err));
+	c->in_cb--;
+	conn_finish(c, RK_EXIT_PROTOCOL, why);
+}
+
 static void
 read_cb(struct bufferevent *bev, void *arg)
 {
 	struct net_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	struct sess_event ev;
+	int err;
 
 	if (c->flush_close) {
 		/* Lingering close: discard what the peer still sends until it
@@ -495,29 +564,15 @@ read_cb(struct bufferevent *bev, void *arg)
 		c->raw_seen = v.iov_len;
 		if (c->closing)
 			break;
-		n = sess_feed(&c->sess, v.iov_base, v.iov_len, &ev);
+		n = feed_step(c, v.iov_base, v.iov_len, &err);
 		if (n < 0) {
-			char why[96];
-
-			snprintf(why, sizeof(why), "protocol error: %s",
-				 rtmp_strerror((int)n));
-			c->in_cb--;
-			conn_finish(c, RK_EXIT_PROTOCOL, why);
+			feed_fail(c, err);
 			return;
 		}
-		c->bytes_in += (size_t)n;
 		c->raw_seen -= (size_t)n;
 		evbuffer_drain(in, (size_t)n);
-		if (ev.type != SESS_EV_NONE && c->ops->on_event)
-			c->ops->on_event(c, &ev, c->arg);
-		if (!c->closing)
-			net_conn_flush(c);
 	}
-	c->in_cb--;
-	if (c->finished && c->in_cb == 0)
-		conn_free(c);
-	else if (c->flush_close && c->in_cb == 0 && out_empty(c))
-		linger(c);
+	cb_done(c);
 }
 
 /* Direct input: every connection reads into this one buffer (the tools are
@@ -530,9 +585,9 @@ static void
 rev_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_conn *c = arg;
-	struct sess_event ev;
 	size_t off = 0;
 	ssize_t n;
+	int err;
 	char why[128];
 
 	if (c->finished)
@@ -567,29 +622,15 @@ rev_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->ops->on_raw)
 		c->ops->on_raw(c, net_rbuf, (size_t)n, c->arg);
 	while (!c->closing && off < (size_t)n) {
-		ssize_t r =
-		    sess_feed(&c->sess, net_rbuf + off, (size_t)n - off, &ev);
+		ssize_t r = feed_step(c, net_rbuf + off, (size_t)n - off, &err);
 
-		if (r < 0 || (r == 0 && ev.type == SESS_EV_NONE)) {
-			snprintf(
-			    why, sizeof(why), "protocol error: %s",
-			    rtmp_strerror(r < 0 ? (int)r : RTMP_ERR_MALFORMED));
-			c->in_cb--;
-			conn_finish(c, RK_EXIT_PROTOCOL, why);
+		if (r < 0) {
+			feed_fail(c, err);
 			return;
 		}
-		c->bytes_in += (size_t)r;
 		off += (size_t)r;
-		if (ev.type != SESS_EV_NONE && c->ops->on_event)
-			c->ops->on_event(c, &ev, c->arg);
-		if (!c->closing)
-			net_conn_flush(c);
 	}
-	c->in_cb--;
-	if (c->finished && c->in_cb == 0)
-		conn_free(c);
-	else if (c->flush_close && c->in_cb == 0 && out_empty(c))
-		linger(c);
+	cb_done(c);
 }
 
 static void
@@ -606,9 +647,7 @@ write_cb(struct bufferevent *bev, void *arg)
 	    net_conn_pending(c) <= c->drain_below) {
 		c->in_cb++;
 		c->ops->on_drain(c, c->arg);
-		c->in_cb--;
-		if (c->finished && c->in_cb == 0)
-			conn_free(c);
+		cb_done(c);
 	}
 }
 
@@ -689,12 +728,11 @@ connected(struct net_conn *c)
 	if (c->ops->on_connect) {
 		c->in_cb++;
 		c->ops->on_connect(c, c->arg);
-		c->in_cb--;
 		if (c->finished || c->closing) {
-			if (c->finished && c->in_cb == 0)
-				conn_free(c);
+			cb_done(c);
 			return;
 		}
+		c->in_cb--;
 	}
 	net_conn_flush(c);
 }

@@ -68,6 +68,26 @@ struct net_conn_ops {
 };
 
 struct net_conn {
+	/*
+	 * Direct I/O (net_conn_direct), first: a fan-out over thousands of
+	 * connections touches only these lines. Output is a ring of pieces
+	 * written with writev by the owner's net_conn_write, or by wev once
+	 * the socket was full; the bufferevent then only holds the socket.
+	 */
+	uint8_t direct;
+	uint8_t closing;		/* no more input is handled */
+	uint8_t finished;		/* on_close delivered (or suppressed) */
+	uint8_t wev_added;		/* wev is waiting for room */
+	evutil_socket_t fd;		/* the socket (direct mode) */
+	int werr;			/* a write failed: reported from wev */
+	uint32_t oq_head, oq_n, oq_cap; /* cap: 0 or a power of two */
+	uint32_t oq_off;		/* bytes of the head piece written */
+	size_t oq_bytes;		/* queued, not yet written */
+	struct net_piece *oq;
+	struct event *wev;	  /* EV_WRITE, added only while full */
+	struct event *rev;	  /* direct input: read into a shared buffer */
+	uint32_t send_timeout_ms; /* no progress while full: close */
+
 	struct event_base *base;
 	struct bufferevent *bev;
 	struct sess sess;
@@ -77,9 +97,7 @@ struct net_conn {
 	uint64_t bytes_in; /* from the socket */
 	size_t raw_seen;   /* input bytes already given to on_raw */
 	int in_cb;	   /* inside a callback: defer the free */
-	int closing;	   /* no more input is handled */
 	int flush_close;   /* close once output is written */
-	int finished;	   /* on_close delivered (or suppressed) */
 	struct event *deadline;
 	int deadline_code;
 	char deadline_why[96];
@@ -89,19 +107,6 @@ struct net_conn {
 	char tls_host[256];	  /* client: SNI and certificate name */
 	struct addrinfo *ai_list; /* client: addresses, until connected */
 	struct addrinfo *ai_next; /* the next one to try when one fails */
-	/* Direct output (net_conn_direct): a ring of pieces written with
-	 * writev by the owner's net_conn_write, or by wev once the socket
-	 * was full; the bufferevent then only reads. */
-	int direct;
-	struct net_piece *oq;
-	uint32_t oq_head, oq_n, oq_cap; /* cap: 0 or a power of two */
-	uint32_t oq_off;		/* bytes of the head piece written */
-	size_t oq_bytes;		/* queued, not yet written */
-	struct event *wev;		/* EV_WRITE, added only while full */
-	int wev_added;
-	int werr;		  /* a write failed: reported from wev */
-	uint32_t send_timeout_ms; /* no progress while full: close */
-	struct event *rev;	  /* direct input: read into a shared buffer */
 };
 
 /* Server side: take over an accepted socket. */
@@ -168,10 +173,30 @@ int net_conn_flush(struct net_conn *c);
  */
 int net_conn_direct(struct net_conn *c);
 /* Queue n bytes at p, owned by the caller until release(p, n, ref) is
- * called. -1 (nothing queued, release not called) when the connection is
+ * called. The session's own output is not flushed first: call
+ * net_conn_flush after queuing any (see net_conn_flush). -1 (nothing queued, release not called) when the connection is
  * closing or over NET_OQ_MAX_PIECES. */
 int net_conn_send_ref(struct net_conn *c, const uint8_t *p, size_t n,
 		      net_release_fn release, void *ref);
+/* Bytes queued by the two calls below, not yet written (net_conn_pending
+ * without the session's output, and without touching the session). */
+size_t net_conn_queued(const struct net_conn *c);
+/* Cache hints for loops over many connections: the direct I/O fields, and
+ * (once those are in cache) where the next piece will go. */
+static inline void
+net_conn_prefetch(const struct net_conn *c)
+{
+	__builtin_prefetch(c);
+}
+
+static inline void
+net_conn_prefetch_tail(const struct net_conn *c)
+{
+	if (c->oq_cap)
+		__builtin_prefetch(
+		    &c->oq[(c->oq_head + c->oq_n) & (c->oq_cap - 1)], 1);
+}
+
 /* Queue a copy of n bytes. */
 int net_conn_send(struct net_conn *c, const uint8_t *p, size_t n);
 /* Write what is queued now (direct mode), unless the socket is known to
