@@ -30,6 +30,7 @@
 #define CS_AUDIO	   0
 #define CS_VIDEO	   1
 #define RELAY_HASH_INITIAL 64
+#define RELAY_PREFETCH	   4 /* players ahead in the fan-out loops */
 
 struct stream {
 	struct relay *relay;
@@ -38,6 +39,7 @@ struct stream {
 	char *name;
 	struct client *publisher;
 	struct client **players;
+	struct pslot *slots; /* players[i]'s hot state, for the fan-out */
 	size_t nplayers, cap;
 	uint8_t *meta; /* onMetaData body, without @setDataFrame */
 	size_t meta_len;
@@ -53,6 +55,14 @@ struct stream {
 	int prev_valid[2];
 	struct event *kick_ev; /* writes the players' queues (stream_kick) */
 	int kick_pending;
+};
+
+/* What the fan-out touches per player, side by side: no client struct on
+ * the way (with thousands of players every pointer followed is a cache
+ * miss per message). */
+struct pslot {
+	struct player_state *p;
+	struct net_conn *nc;
 };
 
 struct relay {
@@ -136,6 +146,7 @@ stream_free(struct stream *s)
 	caches_clear(s);
 	free(s->gop);
 	free(s->players);
+	free(s->slots);
 	free(s->name);
 	free(s);
 }
@@ -339,12 +350,12 @@ player_send_type0(struct net_conn *nc, struct shmsg *m, uint32_t msid,
  * keyframe, when the player's queue is over its bound.
  */
 static void
-player_send(struct stream *s, struct client *c, struct shmsg *m,
+player_send(struct stream *s, const struct pslot *sl, struct shmsg *m,
 	    const struct rtmpd_config *cfg)
 {
-	struct player_state *p = client_player(c);
-	struct net_conn *nc = client_conn(c);
-	size_t pending = net_conn_pending(nc), sent;
+	struct player_state *p = sl->p;
+	struct net_conn *nc = sl->nc;
+	size_t pending = net_conn_queued(nc), sent;
 	int cs = m->type == RTMP_MSG_AUDIO ? CS_AUDIO : CS_VIDEO;
 	uint32_t ts;
 	int clamped;
@@ -368,20 +379,20 @@ player_send(struct stream *s, struct client *c, struct shmsg *m,
 		if (m->key)
 			p->need_key = 0;
 	}
-	net_conn_flush(nc); /* control messages queued earlier go first */
+	/* No net_conn_flush here: rtmpd flushes the session's output as soon
+	 * as it queues any (server.c), so control messages are ahead. */
 	ts = player_ts(p, m->ts, &clamped);
 	if (m->delta_ok && !clamped && p->last_seq[cs] == m->seq) {
 		if (net_conn_send_ref(nc, m->wire, m->wire_len, shmsg_unref_cb,
 				      m) != 0)
 			goto dropped;
 		m->refs++;
-		client_add_bytes_out(c, m->wire_len);
+		p->bytes_out += m->wire_len;
 	} else {
-		sent = player_send_type0(nc, m, client_msid(c), ts,
-					 cfg->chunk_size);
+		sent = player_send_type0(nc, m, p->msid, ts, cfg->chunk_size);
 		if (sent == 0)
 			goto dropped;
-		client_add_bytes_out(c, sent);
+		p->bytes_out += sent;
 	}
 	/* last_seq holds seq + 1 of the last message sent, 0 = out of step. */
 	p->last_seq[cs] = clamped ? 0 : m->seq + 1;
@@ -402,11 +413,9 @@ player_send_data(struct client *c, uint32_t ts, const uint8_t *body, size_t len)
 	int clamped;
 	uint32_t pts = p->base_set ? player_ts(p, ts, &clamped) : 0;
 
-	if (sess_send_data(&nc->sess, client_msid(c), pts, body, len) ==
-	    RTMP_OK) {
-		client_add_bytes_out(c, len);
+	/* Counted in the session's bytes_out. */
+	if (sess_send_data(&nc->sess, p->msid, pts, body, len) == RTMP_OK)
 		net_conn_flush(nc);
-	}
 }
 
 /* What a player needs to start decoding at once: metadata, sequence
@@ -415,6 +424,7 @@ static void
 player_prime(struct stream *s, struct client *c, const struct rtmpd_config *cfg)
 {
 	struct player_state *p = client_player(c);
+	const struct pslot *sl = &s->slots[p->idx];
 	size_t i;
 
 	p->base_set = 0;
@@ -438,17 +448,17 @@ player_prime(struct stream *s, struct client *c, const struct rtmpd_config *cfg)
 		player_send_data(c, p->base_set ? p->base : 0, s->meta,
 				 s->meta_len);
 	if (s->vseq)
-		player_send(s, c, s->vseq, cfg);
+		player_send(s, sl, s->vseq, cfg);
 	if (s->vmeta)
-		player_send(s, c, s->vmeta, cfg);
+		player_send(s, sl, s->vmeta, cfg);
 	if (s->aseq)
-		player_send(s, c, s->aseq, cfg);
+		player_send(s, sl, s->aseq, cfg);
 	if (cfg->gop_cache && s->gop_valid)
 		for (i = 0; i < s->ngop; i++)
-			player_send(s, c, s->gop[i], cfg);
+			player_send(s, sl, s->gop[i], cfg);
 	/* Now, not after --write-delay: the first frame is what a joining
 	 * viewer waits for. */
-	net_conn_write(client_conn(c));
+	net_conn_write(sl->nc);
 }
 
 /* ---- writing ---------------------------------------------------------- */
@@ -462,8 +472,11 @@ kick_cb(evutil_socket_t fd, short what, void *arg)
 	size_t i;
 
 	s->kick_pending = 0;
-	for (i = 0; i < s->nplayers; i++)
-		net_conn_write(client_conn(s->players[i]));
+	for (i = 0; i < s->nplayers; i++) {
+		if (i + RELAY_PREFETCH < s->nplayers)
+			net_conn_prefetch(s->slots[i + RELAY_PREFETCH].nc);
+		net_conn_write(s->slots[i].nc);
+	}
 }
 
 /*
@@ -713,9 +726,18 @@ stream_media(struct stream *s, uint8_t type, uint32_t ts, const uint8_t *p,
 	    !cfg->gop_cache)
 		s->has_video = 1;
 	gop_update(s, m, cfg);
-	for (i = 0; i < s->nplayers; i++)
-		if (client_player(s->players[i])->started)
-			player_send(s, s->players[i], m, cfg);
+	for (i = 0; i < s->nplayers; i++) {
+		/* Each player's state is a cache miss: ask for the next ones
+		 * while this one is served. */
+		if (i + 2 * RELAY_PREFETCH < s->nplayers) {
+			__builtin_prefetch(s->slots[i + 2 * RELAY_PREFETCH].p);
+			net_conn_prefetch(s->slots[i + 2 * RELAY_PREFETCH].nc);
+		}
+		if (i + RELAY_PREFETCH < s->nplayers)
+			net_conn_prefetch_tail(s->slots[i + RELAY_PREFETCH].nc);
+		if (s->slots[i].p->started)
+			player_send(s, &s->slots[i], m, cfg);
+	}
 	shmsg_unref(m);
 	stream_kick(s);
 	return 0;
@@ -731,13 +753,20 @@ stream_add_player(struct stream *s, struct client *c)
 	if (s->nplayers == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 8;
 		struct client **np = realloc(s->players, ncap * sizeof(*np));
+		struct pslot *ns;
 
 		if (np == NULL)
 			return;
 		s->players = np;
+		ns = realloc(s->slots, ncap * sizeof(*ns));
+		if (ns == NULL)
+			return;
+		s->slots = ns;
 		s->cap = ncap;
 	}
 	p->idx = s->nplayers;
+	s->slots[s->nplayers].p = p;
+	s->slots[s->nplayers].nc = client_conn(c);
 	s->players[s->nplayers++] = c;
 	if (s->publisher) {
 		p->started = 1;
@@ -764,6 +793,7 @@ stream_remove_player(struct stream *s, struct client *c)
 	if (i >= s->nplayers || s->players[i] != c)
 		return;
 	s->players[i] = s->players[--s->nplayers];
+	s->slots[i] = s->slots[s->nplayers];
 	if (i < s->nplayers)
 		client_player(s->players[i])->idx = i;
 }

@@ -148,23 +148,24 @@ size_t stream_nplayers(const struct stream *s);
 
 /* Per-player state the relay keeps inside struct client. */
 struct player_state {
-	size_t idx;    /* position in the stream's player array */
-	uint32_t base; /* publisher ts that maps to player ts 0 */
-	int base_set;
-	int need_key;	      /* dropping until the next keyframe */
-	int started;	      /* has been sent StreamBegin etc. */
+	/* Touched for every message: kept together. */
+	uint8_t started;      /* has been sent StreamBegin etc. */
+	uint8_t need_key;     /* dropping until the next keyframe */
+	uint8_t base_set;     /* base is known */
+	uint8_t resume;	      /* republished: keep timestamps continuous */
+	uint32_t base;	      /* publisher ts that maps to player ts 0 */
+	uint32_t last_ts;     /* last player timestamp sent */
+	uint32_t msid;	      /* the player's message stream */
 	uint64_t last_seq[2]; /* last message sent per csid (audio, video)+1 */
 	uint64_t burst;	      /* extra queue allowance for the join burst */
+	uint64_t bytes_out;   /* media and data queued to it */
 	uint64_t drops;
-	uint32_t last_ts; /* last player timestamp sent */
-	int resume;	  /* republished: keep timestamps continuous */
+	size_t idx; /* position in the stream's player array */
 };
 
 /* Called by the relay on the client that plays (server.c). */
 struct net_conn *client_conn(struct client *c);
 struct player_state *client_player(struct client *c);
-uint32_t client_msid(const struct client *c);
-void client_add_bytes_out(struct client *c, uint64_t n);
 void client_stream_gone(struct client *c);  /* publisher left (players) */
 void client_stream_begin(struct client *c); /* publisher (re)arrived */
 

@@ -36,7 +36,6 @@ struct client {
 	struct stream *stream;
 	uint32_t msid;
 	struct player_state ps;
-	uint64_t bytes_out;
 	uint64_t media_in, ignored;
 	char *name;    /* app/stream once publish/play passed the checks */
 	char *logname; /* name as logged: redacted when it is a key */
@@ -58,18 +57,6 @@ struct player_state *
 client_player(struct client *c)
 {
 	return &c->ps;
-}
-
-uint32_t
-client_msid(const struct client *c)
-{
-	return c->msid;
-}
-
-void
-client_add_bytes_out(struct client *c, uint64_t n)
-{
-	c->bytes_out += n;
 }
 
 static void
@@ -491,6 +478,7 @@ finish_play(struct client *c)
 	LOG_EV(LOG_INFO, "play", LKV_U("id", c->id), LKV_S("addr", c->nc->peer),
 	       LKV_B("tls", c->tls), LKV_S("stream", c->logname),
 	       LKV_B("published", stream_publisher(s) != NULL));
+	c->ps.msid = c->msid;
 	stream_add_player(s, c);
 }
 
@@ -796,7 +784,7 @@ conn_close(struct net_conn *nc, int code, const char *why, void *arg)
 	LOG_EV(LOG_INFO, "close", LKV_U("id", c->id), LKV_S("addr", nc->peer),
 	       LKV_B("tls", c->tls), LKV_S("reason", why),
 	       LKV_U("bytes_in", nc->bytes_in),
-	       LKV_U("bytes_out", c->bytes_out + nc->sess.bytes_out),
+	       LKV_U("bytes_out", c->ps.bytes_out + nc->sess.bytes_out),
 	       LKV_U("duration_ms", clock_mono_ms() - c->t_start),
 	       LKV_U("dropped", c->ps.drops), LKV_U("ignored", c->ignored));
 	client_free(c);
