@@ -379,10 +379,15 @@ pump(struct lpub *p)
 			rtmp_client_stop(p->c, RK_EXIT_FAIL, why);
 			return;
 		}
-		if (L->send_log && m->type != RTMP_MSG_DATA_AMF0 &&
-		    rec_add(p, p->next) < 0) {
-			rtmp_client_stop(p->c, RK_EXIT_FAIL, "out of memory");
-			return;
+		if (L->send_log && m->type != RTMP_MSG_DATA_AMF0) {
+			if (rec_add(p, p->next) < 0) {
+				rtmp_client_stop(p->c, RK_EXIT_FAIL,
+						 "out of memory");
+				return;
+			}
+			/* Written at once (the usual case): log it with the
+			 * time of the write, not of a later loop turn. */
+			rec_flush(p);
 		}
 		p->bytes += m->len;
 		L->bytes += m->len;

@@ -646,9 +646,13 @@ send_raw(struct push *p, uint8_t type, int64_t rel, const uint8_t *d, size_t n)
 
 	if (rc != RTMP_OK)
 		return rc;
-	if (p->send_log && type != RTMP_MSG_DATA_AMF0 &&
-	    sent_add(p, type, d, n) < 0)
-		return RTMP_ERR_NOMEM;
+	if (p->send_log && type != RTMP_MSG_DATA_AMF0) {
+		if (sent_add(p, type, d, n) < 0)
+			return RTMP_ERR_NOMEM;
+		/* Written at once (the usual case): log it with the time of
+		 * the write, not of a later loop turn. */
+		sent_flush(p);
+	}
 	p->bytes += n;
 	if (!p->have_ts) {
 		p->first_rel = p->max_rel = rel;
