@@ -12,7 +12,8 @@
 # input is generated here with ffmpeg; results go to bench/work/
 # (results.jsonl, one object per phase, and results.md, the tables).
 #
-# Knobs (environment): BENCH_LADDER ("100 500 1000 2000 4000 8000"),
+# Knobs (environment): BENCH_LADDER ("100 500 1000 2000 4000 8000 12000
+# 16000"; rungs above the descriptor limit are left out),
 # BENCH_WINDOW (measured seconds per phase, 10), BENCH_RAMP (connections
 # per second, 2000), BENCH_BATCH (messages per writev for the batched
 # baseline, 16), BENCH_WRITE_DELAY (rtmpd --write-delay for the
@@ -42,7 +43,7 @@ if [ "$QUICK" = 1 ]; then
 	WINDOW=${BENCH_WINDOW:-6}
 	PUBLISHERS=${BENCH_PUBLISHERS:-200}
 else
-	LADDER=${BENCH_LADDER:-"100 500 1000 2000 4000 8000"}
+	LADDER=${BENCH_LADDER:-"100 500 1000 2000 4000 8000 12000 16000"}
 	WINDOW=${BENCH_WINDOW:-10}
 	PUBLISHERS=${BENCH_PUBLISHERS:-1000}
 fi
@@ -87,6 +88,18 @@ if [ -n "$NICE" ] && [ -w /proc/$$/autogroup ]; then
 		say "note: cannot set the autogroup priority (not root?)"
 fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
+# Like nginx's worker_connections below: the servers may take as many
+# connections as the descriptor limit allows (rtmpd's default is 10000).
+MAXCONN=$(($(ulimit -n) - 100))
+fit=
+for n in $LADDER; do
+	if [ "$n" -lt "$MAXCONN" ]; then
+		fit="$fit $n"
+	else
+		say "note: N=$n left out: the descriptor limit is $(ulimit -n)"
+	fi
+done
+LADDER=${fit# }
 
 PIDS=()
 cleanup() {
@@ -189,13 +202,14 @@ server_start() {
 	case $name in
 	rtmpd)
 		taskset -c "$SCPU" "$BIN/rtmpd" -l "127.0.0.1:$PORT" \
-			>"$dir/rtmpd.log" 2>&1 &
+			--max-connections "$MAXCONN" >"$dir/rtmpd.log" 2>&1 &
 		SMAIN=$!
 		SPID=$SMAIN
 		;;
 	rtmpd-batched)
 		taskset -c "$SCPU" "$BIN/rtmpd" -l "127.0.0.1:$PORT" \
-			--write-delay "$WRITE_DELAY" >"$dir/rtmpd.log" 2>&1 &
+			--max-connections "$MAXCONN" --write-delay "$WRITE_DELAY" \
+			>"$dir/rtmpd.log" 2>&1 &
 		SMAIN=$!
 		SPID=$SMAIN
 		;;
