@@ -14,7 +14,7 @@
 #
 # Knobs (environment): BENCH_LADDER ("100 500 1000 2000 4000 8000 12000
 # 16000"; rungs above the descriptor limit are left out),
-# BENCH_WINDOW (measured seconds per phase, 10), BENCH_RAMP (connections
+# BENCH_WINDOW (measured seconds per phase, 8), BENCH_RAMP (connections
 # per second, 2000), BENCH_BATCH (messages per writev for the batched
 # baseline, 16), BENCH_WRITE_DELAY (rtmpd --write-delay for the
 # rtmpd-batched rows, 200ms), BENCH_REFINE (rungs added by bisection below the first
@@ -44,7 +44,7 @@ if [ "$QUICK" = 1 ]; then
 	PUBLISHERS=${BENCH_PUBLISHERS:-200}
 else
 	LADDER=${BENCH_LADDER:-"100 500 1000 2000 4000 8000 12000 16000"}
-	WINDOW=${BENCH_WINDOW:-10}
+	WINDOW=${BENCH_WINDOW:-8}
 	PUBLISHERS=${BENCH_PUBLISHERS:-1000}
 fi
 RAMP=${BENCH_RAMP:-2000}

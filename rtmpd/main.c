@@ -53,8 +53,10 @@ usage(void)
 	    "      --gop-max-frames N     GOP cache bound per stream (default %u)\n"
 	    "      --audio-window T       audio-only streams: cached window (default 1s)\n"
 	    "      --queue-bytes B        per-player queue bound (default 2M)\n"
-	    "      --write-delay T        write new messages T after the first, several\n"
-	    "                             per syscall (default 0: once per loop turn)\n"
+	    "      --write-delay T|auto   write new messages T after the first, several\n"
+	    "                             per syscall; 0: at the end of each loop turn;\n"
+	    "                             auto: as long as the last writes took, up to\n"
+	    "                             %ums (default auto)\n"
 	    "      --takeover             a new publisher replaces the current one\n"
 	    "                             (default: it is refused with BadName)\n"
 	    "      --play-not-found       refuse play of an unpublished stream with\n"
@@ -85,7 +87,7 @@ usage(void)
 	    "\n"
 	    "Times take a suffix (500ms, 10s, 2m); sizes k/M/G. See rtmpd(8).\n",
 	    cli_prog(), RTMPD_MAX_CONNECTIONS, RTMPD_CHUNK_SIZE, RTMPD_WINDOW,
-	    RTMPD_GOP_MAX_FRAMES);
+	    RTMPD_GOP_MAX_FRAMES, RTMPD_WRITE_DELAY_AUTO_MAX_MS);
 }
 
 static void
@@ -380,6 +382,7 @@ main(int argc, char **argv)
 	d.cfg.gop_max_frames = RTMPD_GOP_MAX_FRAMES;
 	d.cfg.audio_window_ms = RTMPD_AUDIO_WINDOW_MS;
 	d.cfg.queue_bytes = RTMPD_QUEUE_BYTES;
+	d.cfg.write_delay_auto = 1;
 
 	while ((ch = getopt_long(argc, argv, "l:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -461,9 +464,13 @@ main(int argc, char **argv)
 						      16384, (uint64_t)1 << 32);
 			break;
 		case OPT_WRITE_DELAY:
-			d.cfg.write_delay_ms = (uint32_t)cli_duration_ms(
-			    "--write-delay", optarg, 0,
-			    RTMPD_WRITE_DELAY_MAX_MS);
+			d.cfg.write_delay_auto = strcmp(optarg, "auto") == 0;
+			d.cfg.write_delay_ms =
+			    d.cfg.write_delay_auto
+				? 0
+				: (uint32_t)cli_duration_ms(
+				      "--write-delay", optarg, 0,
+				      RTMPD_WRITE_DELAY_MAX_MS);
 			break;
 		case OPT_TAKEOVER:
 			d.cfg.takeover = 1;

@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "chunk.h"
+#include "cli.h"
 #include "flv.h"
 #include "log.h"
 #include "rtmp_msg.h"
@@ -55,6 +56,7 @@ struct stream {
 	int prev_valid[2];
 	struct event *kick_ev; /* writes the players' queues (stream_kick) */
 	int kick_pending;
+	uint64_t kick_us; /* how long the last round of writes took */
 };
 
 /* What the fan-out touches per player, side by side: no client struct on
@@ -469,6 +471,7 @@ static void
 kick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct stream *s = arg;
+	uint64_t t0 = clock_mono_us();
 	size_t i;
 
 	s->kick_pending = 0;
@@ -477,17 +480,24 @@ kick_cb(evutil_socket_t fd, short what, void *arg)
 			net_conn_prefetch(s->slots[i + RELAY_PREFETCH].nc);
 		net_conn_write(s->slots[i].nc);
 	}
+	s->kick_us = clock_mono_us() - t0;
 }
 
 /*
  * New messages were queued for the players: write them at the end of this
  * event-loop turn (so that messages read together go out together), or
- * --write-delay later (so that several go out in one call).
+ * --write-delay later (so that several go out in one call). By default
+ * (--write-delay auto) the wait is as long as the last round of writes
+ * took: nothing with a few players, where a round takes microseconds; with
+ * thousands, several messages per write and about half of the time left
+ * for everything else, instead of one write per message per player until
+ * the daemon falls behind.
  */
 static void
 stream_kick(struct stream *s)
 {
 	const struct rtmpd_config *cfg = &s->relay->d->cfg;
+	uint64_t delay_us = (uint64_t)cfg->write_delay_ms * 1000;
 	struct timeval tv;
 
 	if (s->kick_pending)
@@ -500,12 +510,19 @@ stream_kick(struct stream *s)
 		}
 	}
 	s->kick_pending = 1;
-	if (cfg->write_delay_ms == 0) {
+	if (cfg->write_delay_auto) {
+		delay_us = s->kick_us;
+		if (delay_us < RTMPD_WRITE_DELAY_AUTO_MIN_US)
+			delay_us = 0;
+		if (delay_us > RTMPD_WRITE_DELAY_AUTO_MAX_MS * 1000)
+			delay_us = RTMPD_WRITE_DELAY_AUTO_MAX_MS * 1000;
+	}
+	if (delay_us == 0) {
 		event_active(s->kick_ev, EV_TIMEOUT, 0);
 		return;
 	}
-	tv.tv_sec = cfg->write_delay_ms / 1000;
-	tv.tv_usec = (cfg->write_delay_ms % 1000) * 1000;
+	tv.tv_sec = (time_t)(delay_us / 1000000);
+	tv.tv_usec = (suseconds_t)(delay_us % 1000000);
 	evtimer_add(s->kick_ev, &tv);
 }
 

@@ -34,6 +34,10 @@
 #define RTMPD_MAX_QUERY		   4096	      /* bytes after '?' in a name */
 #define RTMPD_MAX_METADATA	   (64u << 10) /* cached onMetaData bytes */
 #define RTMPD_WRITE_DELAY_MAX_MS   1000	       /* --write-delay bound */
+/* --write-delay auto (the default): wait as long as the last round of
+ * writes took, when that was at least AUTO_MIN_US, at most AUTO_MAX_MS. */
+#define RTMPD_WRITE_DELAY_AUTO_MIN_US 1000
+#define RTMPD_WRITE_DELAY_AUTO_MAX_MS 250
 
 struct rtmpd_config {
 	uint32_t max_connections;
@@ -52,7 +56,8 @@ struct rtmpd_config {
 	int gop_cache;		 /* 0 = players wait for the next keyframe */
 	int takeover;		 /* a new publisher replaces the old one */
 	int play_not_found;	 /* play of an unpublished stream is refused */
-	uint32_t write_delay_ms; /* hold messages this long to batch writes */
+	uint32_t write_delay_ms; /* write this long after new messages */
+	int write_delay_auto;	 /* ... or as long as the last writes took */
 };
 
 struct rtmpd_stats {

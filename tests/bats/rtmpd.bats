@@ -153,11 +153,57 @@ run_players_syscw() {
 }
 
 @test "--write-delay batches several messages per write and every player still gets every frame" {
-	run_players_syscw
+	run_players_syscw --write-delay 0
 	local plain=$SYSCW
 	run_players_syscw --write-delay 200ms
-	echo "write syscalls: $plain without delay, $SYSCW with 200 ms"
-	[ "$SYSCW" -lt $((plain / 2)) ]
+	local delayed=$SYSCW
+	# The default (auto) waits as long as the last round of writes took:
+	# with 20 players, well under a millisecond, so it does not wait.
+	run_players_syscw
+	echo "write syscalls: $plain without delay, $delayed with 200 ms, $SYSCW with auto"
+	[ "$delayed" -lt $((plain / 2)) ]
+	[ "$SYSCW" -gt $((plain * 8 / 10)) ]
+}
+
+# load_syscw N ARGS...: N players (rtmppull -N) of sample.flv published
+# once by rtmppush, on rtmpd started with ARGS; sets SYSCW to rtmpd's write
+# syscalls meanwhile and SUMMARY to rtmppull's JSON summary.
+load_syscw() {
+	local n=$1 w0 pp
+	shift
+	start_rtmpd "$@"
+	"$RTMPPULL" -N "$n" --ramp 5000 -d 60 -q --json "$(url load)" \
+		>"$BATS_TEST_TMPDIR/pull.json" 2>"$BATS_TEST_TMPDIR/pull.err" 3>&- &
+	pp=$!
+	BG_PIDS="$pp"
+	for _ in $(seq 100); do
+		[ "$(grep -c ' play id=' "$RTMPD_LOG")" -ge "$n" ] && break
+		sleep 0.1
+	done
+	w0=$(awk '/^syscw/ {print $2}' "/proc/$RTMPD_PID/io")
+	"$RTMPPUSH" -q "$FIXTURES/sample.flv" "$(url load)"
+	SYSCW=$(($(awk '/^syscw/ {print $2}' "/proc/$RTMPD_PID/io") - w0))
+	wait "$pp" # the publisher's end ends the players
+	BG_PIDS=
+	SUMMARY=$(grep '"type":"summary"' "$BATS_TEST_TMPDIR/pull.json")
+	stop_rtmpd
+}
+
+@test "--write-delay auto batches writes once a round of writes takes a millisecond, and loses nothing" {
+	# 1000 players: one round of writes takes milliseconds, so the default
+	# waits that long and messages that come meanwhile share a write.
+	load_syscw 1000 --write-delay 0
+	local plain=$SYSCW
+	echo "$SUMMARY"
+	[ "$(jq .frames_min <<<"$SUMMARY")" -eq 682 ]
+	load_syscw 1000
+	echo "write syscalls for 1000 players: $plain with 0, $SYSCW with auto"
+	echo "$SUMMARY"
+	# sample.flv: 250 video and 432 audio frames, to every player.
+	[ "$(jq .failed <<<"$SUMMARY")" -eq 0 ]
+	[ "$(jq .frames_min <<<"$SUMMARY")" -eq 682 ]
+	[ "$(jq .frames_max <<<"$SUMMARY")" -eq 682 ]
+	[ "$SYSCW" -lt $((plain * 85 / 100)) ]
 }
 
 @test "a second publisher gets BadName and the first keeps streaming" {
