@@ -9,13 +9,11 @@
  * to the first video keyframe, and, with a send log, the relay latency of
  * every video message.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -27,10 +25,12 @@
 #include "hist.h"
 #include "lat.h"
 #include "load.h"
+#include "loadgen.h"
 #include "log.h"
 #include "rtmp_msg.h"
 
-#define LOAD_URL_MAX 4096
+/* The JSON key naming each statistics line: {"type":"stats",...}. */
+#define LOAD_KV_NAME "type"
 /* Per stream, the CRCs of the last few video messages (see msg_crc). */
 #define LOAD_CRC_MEMO 8
 
@@ -70,7 +70,7 @@ struct load_summary {
 
 struct load {
 	const struct load_opts *o;
-	struct event_base *base;
+	struct loadgen_loop loop;
 	struct rtmp_client_cfg cfg;
 	int expand; /* the URL holds {i} */
 	struct load_player *pl;
@@ -78,7 +78,6 @@ struct load {
 	struct strtab streams;
 	struct lat lat;
 	int have_lat;
-	struct event *tick, *ev_int, *ev_term;
 	uint64_t t_start, t_last_dial, t_window, t_iv, t_scan, t_end;
 	int window, finishing;
 	int by_send; /* kept up: from send times (send log and -d) */
@@ -96,56 +95,6 @@ struct load {
 };
 
 /* ---- output ------------------------------------------------------------ */
-
-struct kv {
-	FILE *fp;
-	int json;
-};
-
-static void
-kv_begin(struct kv *k, const char *type)
-{
-	if (k->json)
-		fprintf(k->fp, "{\"type\":\"%s\"", type);
-	else
-		fputs(type, k->fp);
-}
-
-static void
-kv_u(struct kv *k, const char *key, uint64_t v)
-{
-	fprintf(k->fp, k->json ? ",\"%s\":%" PRIu64 : " %s=%" PRIu64, key, v);
-}
-
-static void
-kv_d(struct kv *k, const char *key, double v, int prec)
-{
-	fprintf(k->fp, k->json ? ",\"%s\":%.*f" : " %s=%.*f", key, prec, v);
-}
-
-static void
-kv_null(struct kv *k, const char *key)
-{
-	fprintf(k->fp, k->json ? ",\"%s\":null" : " %s=-", key);
-}
-
-static void
-kv_s(struct kv *k, const char *key, const char *s)
-{
-	if (k->json) {
-		fprintf(k->fp, ",\"%s\":", key);
-		json_put_cstr(k->fp, s);
-	} else {
-		fprintf(k->fp, " %s=%s", key, s);
-	}
-}
-
-static void
-kv_end(struct kv *k)
-{
-	fputs(k->json ? "}\n" : "\n", k->fp);
-	fflush(k->fp);
-}
 
 /* Percentiles in milliseconds, null when there is no sample. */
 static void
@@ -220,50 +169,9 @@ proc_read(long pid, struct proc_sample *s)
 	return 0;
 }
 
-static uint64_t
-self_rss_kib(void)
-{
-	FILE *fp = fopen("/proc/self/statm", "r");
-	unsigned long size, rss;
-	long page = sysconf(_SC_PAGESIZE);
-
-	if (fp == NULL)
-		return 0;
-	if (fscanf(fp, "%lu %lu", &size, &rss) != 2)
-		rss = 0;
-	fclose(fp);
-	return (uint64_t)rss * (uint64_t)(page > 0 ? page : 4096) / 1024;
-}
-
 /* ---- players ----------------------------------------------------------- */
 
 static void load_finish(struct load *L, const char *reason);
-
-/* url with every "{i}" replaced by i; -1 when it does not fit. */
-static int
-expand_url(const char *tmpl, uint32_t i, char *out, size_t cap)
-{
-	size_t o = 0;
-	const char *p = tmpl;
-	char num[16];
-	int nl = snprintf(num, sizeof(num), "%" PRIu32, i);
-
-	while (*p) {
-		if (p[0] == '{' && p[1] == 'i' && p[2] == '}') {
-			if (o + (size_t)nl >= cap)
-				return -1;
-			memcpy(out + o, num, (size_t)nl);
-			o += (size_t)nl;
-			p += 3;
-			continue;
-		}
-		if (o + 1 >= cap)
-			return -1;
-		out[o++] = *p++;
-	}
-	out[o] = '\0';
-	return 0;
-}
 
 static int64_t
 lag_at(const struct load_player *p, uint64_t now)
@@ -286,17 +194,8 @@ player_failed(struct load *L, struct load_player *p, int code, const char *why)
 	L->failed++;
 	if (L->exit_code == RK_EXIT_OK)
 		L->exit_code = code ? code : RK_EXIT_FAIL;
-	if (!L->first_fail_logged) {
-		L->first_fail_logged = 1;
-		LOG_EV(LOG_WARN, "player_failed",
-		       LKV_U("player", (uint64_t)(p - L->pl)),
-		       LKV_S("reason", why), LKV_I("exit_code", code),
-		       LKV_S("note", "first failure; -v logs every one"));
-	} else {
-		LOG_EV(LOG_INFO, "player_failed",
-		       LKV_U("player", (uint64_t)(p - L->pl)),
-		       LKV_S("reason", why), LKV_I("exit_code", code));
-	}
+	loadgen_log_failure(&L->first_fail_logged, "player_failed", "player",
+			    (uint64_t)(p - L->pl), why, code);
 }
 
 static void
@@ -508,7 +407,7 @@ static void
 dial(struct load *L, struct load_player *p)
 {
 	struct rtmp_client_cfg cfg;
-	char url[LOAD_URL_MAX], err[256];
+	char err[256];
 	uint32_t i = (uint32_t)(p - L->pl);
 
 	L->started++;
@@ -517,18 +416,16 @@ dial(struct load *L, struct load_player *p)
 	if (L->expand) {
 		cfg = L->cfg;
 		/* Checked for every index at startup. */
-		if (expand_url(L->o->url, i, url, sizeof(url)) < 0 ||
-		    rtmp_url_parse(url, &cfg.url, err, sizeof(err)) !=
-			RTMP_OK) {
+		if (loadgen_url_parse(L->o->url, i, &cfg.url) < 0) {
 			player_failed(L, p, RK_EXIT_USAGE, "bad URL");
 			check_all_done(L);
 			return;
 		}
-		p->c = rtmp_client_start(L->base, &cfg, &load_ops, p, err,
+		p->c = rtmp_client_start(L->loop.base, &cfg, &load_ops, p, err,
 					 sizeof(err));
 	} else {
-		p->c = rtmp_client_start(L->base, &L->cfg, &load_ops, p, err,
-					 sizeof(err));
+		p->c = rtmp_client_start(L->loop.base, &L->cfg, &load_ops, p,
+					 err, sizeof(err));
 	}
 	if (p->c == NULL) {
 		player_failed(L, p, RK_EXIT_CONNECT, err);
@@ -606,7 +503,7 @@ window_start(struct load *L, uint64_t now)
 static void
 print_stats(struct load *L, uint64_t now)
 {
-	struct kv k = {stdout, L->o->json};
+	struct kv k = {stdout, L->o->json, LOAD_KV_NAME};
 	double dt = (double)(now - L->t_iv) / 1e6;
 	uint64_t behind = 0;
 	int64_t lag_max = 0;
@@ -637,7 +534,7 @@ print_stats(struct load *L, uint64_t now)
 	kv_hist(&k, "latency", &L->lat_iv, 1);
 	kv_u(&k, "latency_samples", L->lat_iv.n);
 	kv_u(&k, "unmatched", L->have_lat ? L->lat.unmatched : 0);
-	kv_u(&k, "rss_kib", self_rss_kib());
+	kv_u(&k, "rss_kib", loadgen_self_rss_kib());
 	if (L->o->server_pid) {
 		struct proc_sample s;
 
@@ -689,10 +586,8 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct load *L = arg;
 	uint64_t now = clock_mono_us();
 
-	/* Ramp: connection k starts at k / ramp seconds. */
 	while (L->started < L->n && !L->finishing &&
-	       (double)(now - L->t_start) / 1e6 * L->o->ramp >=
-		   (double)L->started) {
+	       loadgen_ramp_due(L->t_start, L->o->ramp, L->started, now)) {
 		dial(L, &L->pl[L->started]);
 		L->t_last_dial = now;
 	}
@@ -794,14 +689,14 @@ load_finish(struct load *L, const char *reason)
 		if (L->pl[i].c)
 			rtmp_client_abort(L->pl[i].c, RK_EXIT_OK,
 					  "end of the run");
-	event_base_loopexit(L->base, NULL);
+	event_base_loopexit(L->loop.base, NULL);
 }
 
 static void
 print_summary(struct load *L)
 {
 	struct load_summary *S = &L->sum;
-	struct kv k = {stdout, L->o->json};
+	struct kv k = {stdout, L->o->json, LOAD_KV_NAME};
 	const struct hist *lh = L->window ? &L->lat_win : &L->lat_all;
 
 	kv_begin(&k, "summary");
@@ -824,7 +719,7 @@ print_summary(struct load *L)
 	kv_hist(&k, "latency", lh, 1);
 	kv_u(&k, "latency_samples", lh->n);
 	kv_u(&k, "unmatched", L->have_lat ? L->lat.unmatched : 0);
-	kv_u(&k, "rss_kib", self_rss_kib());
+	kv_u(&k, "rss_kib", loadgen_self_rss_kib());
 	if (S->self0.ok && S->self1.ok && S->self1.t_us > S->self0.t_us)
 		kv_d(&k, "cpu_pct",
 		     (double)(S->self1.ticks - S->self0.ticks) /
@@ -876,43 +771,11 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	load_finish(L, "signal");
 }
 
-/* One descriptor per player and a few more: raise the soft limit up to the
- * hard one, and say so when that is not enough. */
-static int
-raise_nofile(uint32_t n)
-{
-	struct rlimit rl;
-	rlim_t need = (rlim_t)n + LOAD_FD_RESERVE;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return 0;
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= need)
-		return 0;
-	if (rl.rlim_cur == RLIM_INFINITY)
-		return 0;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
-		cli_warn("%" PRIu32 " connections need %llu file descriptors, "
-			 "but the hard limit (ulimit -Hn) is %llu: raise it, "
-			 "or use fewer connections",
-			 n, (unsigned long long)need,
-			 (unsigned long long)rl.rlim_max);
-		return -1;
-	}
-	rl.rlim_cur = need;
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
-		cli_warn("cannot raise the file descriptor limit to %llu: %s",
-			 (unsigned long long)need, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* Parse every player's URL once: errors now, and the stream table. */
 static int
 map_streams(struct load *L)
 {
 	struct rtmp_url *u = malloc(sizeof(*u));
-	char url[LOAD_URL_MAX], err[160];
 	uint32_t i;
 	int idx = 0;
 
@@ -920,15 +783,7 @@ map_streams(struct load *L)
 		return -1;
 	for (i = 0; i < L->n; i++) {
 		if (i == 0 || L->expand) {
-			if (expand_url(L->o->url, i, url, sizeof(url)) < 0)
-				cli_usage_error("URL '%s' is too long for "
-						"player %" PRIu32,
-						L->o->url, i);
-			if (rtmp_url_parse(url, u, err, sizeof(err)) != RTMP_OK)
-				cli_usage_error("bad URL '%s': %s", url, err);
-			if (u->stream[0] == '\0')
-				cli_usage_error("URL '%s' names no stream",
-						url);
+			loadgen_url_check(L->o->url, i, "player", u);
 			if ((idx = strtab_add(&L->streams, u->stream)) < 0) {
 				free(u);
 				return -1;
@@ -947,7 +802,6 @@ load_run(const struct load_opts *o)
 {
 	static struct load ld;
 	struct load *L = &ld;
-	struct timeval tv = {0, LOAD_TICK_MS * 1000};
 	int rc;
 
 	memset(L, 0, sizeof(*L));
@@ -977,7 +831,7 @@ load_run(const struct load_opts *o)
 		cli_warn("out of memory");
 		return RK_EXIT_FAIL;
 	}
-	if (raise_nofile(L->n) < 0)
+	if (loadgen_raise_nofile(L->n, LOAD_FD_RESERVE) < 0)
 		return RK_EXIT_FAIL;
 	if (o->latency_log) {
 		L->pub_m = calloc(L->streams.n, sizeof(*L->pub_m));
@@ -996,19 +850,9 @@ load_run(const struct load_opts *o)
 		       L->streams.n * sizeof(*L->pub_m));
 	}
 	signal(SIGPIPE, SIG_IGN);
-	L->base = event_base_new();
-	if (L->base == NULL) {
-		cli_warn("cannot create the event loop");
+	if (loadgen_loop_init(&L->loop, LOAD_TICK_MS, tick_cb, signal_cb, L) <
+	    0)
 		return RK_EXIT_FAIL;
-	}
-	L->tick = event_new(L->base, -1, EV_PERSIST, tick_cb, L);
-	L->ev_int = evsignal_new(L->base, SIGINT, signal_cb, L);
-	L->ev_term = evsignal_new(L->base, SIGTERM, signal_cb, L);
-	if (!L->tick || !L->ev_int || !L->ev_term || event_add(L->tick, &tv) ||
-	    evsignal_add(L->ev_int, NULL) || evsignal_add(L->ev_term, NULL)) {
-		cli_warn("cannot set up events");
-		return RK_EXIT_FAIL;
-	}
 	L->t_start = L->t_iv = L->t_scan = clock_mono_us();
 	proc_read((long)getpid(), &L->self_w0);
 	if (o->server_pid) {
@@ -1023,13 +867,10 @@ load_run(const struct load_opts *o)
 	       LKV_D("ramp", o->ramp), LKV_U("streams", L->streams.n));
 	tick_cb(-1, 0, L);
 	if (!L->finishing)
-		event_base_dispatch(L->base);
+		event_base_dispatch(L->loop.base);
 	print_summary(L);
 	rc = L->exit_code;
-	event_free(L->tick);
-	event_free(L->ev_int);
-	event_free(L->ev_term);
-	event_base_free(L->base);
+	loadgen_loop_free(&L->loop);
 	if (L->have_lat)
 		lat_free(&L->lat);
 	free(L->pub_m);

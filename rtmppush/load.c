@@ -9,11 +9,9 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -24,9 +22,11 @@
 #include "cli.h"
 #include "client.h"
 #include "load.h"
+#include "loadgen.h"
 #include "log.h"
 
-#define PLOAD_URL_MAX 4096
+/* The JSON key naming each statistics line: {"event":"stats",...}. */
+#define PLOAD_KV_NAME "event"
 /* Messages sent per turn of the event loop by one publisher. */
 #define PLOAD_BATCH 64
 /* Largest gap between the first message and the first media message taken
@@ -67,7 +67,7 @@ struct lpub {
 
 struct pload {
 	const struct pload_opts *o;
-	struct event_base *base;
+	struct loadgen_loop loop;
 	struct rtmp_client_cfg cfg;
 	int expand;
 	struct lmsg *msgs;
@@ -77,7 +77,6 @@ struct pload {
 	uint32_t n, started, ready, failed, ended;
 	FILE *send_log;
 	int log_dirty;
-	struct event *tick, *ev_int, *ev_term;
 	uint64_t t_start, t_iv, t_scan;
 	uint64_t iv_bytes, iv_frames, bytes, frames;
 	int finishing;
@@ -184,33 +183,6 @@ nomem:
 static void pload_finish(struct pload *L, const char *reason);
 static void pump(struct lpub *p);
 
-/* url with every "{i}" replaced by i; -1 when it does not fit. Same as
- * rtmppull's: should move to common/ with rtmp_url. */
-static int
-expand_url(const char *tmpl, uint32_t i, char *out, size_t cap)
-{
-	size_t o = 0;
-	const char *p = tmpl;
-	char num[16];
-	int nl = snprintf(num, sizeof(num), "%" PRIu32, i);
-
-	while (*p) {
-		if (p[0] == '{' && p[1] == 'i' && p[2] == '}') {
-			if (o + (size_t)nl >= cap)
-				return -1;
-			memcpy(out + o, num, (size_t)nl);
-			o += (size_t)nl;
-			p += 3;
-			continue;
-		}
-		if (o + 1 >= cap)
-			return -1;
-		out[o++] = *p++;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 static void
 check_all_done(struct pload *L)
 {
@@ -225,17 +197,8 @@ pub_failed(struct pload *L, struct lpub *p, int code, const char *why)
 	L->failed++;
 	if (L->exit_code == RK_EXIT_OK)
 		L->exit_code = code ? code : RK_EXIT_FAIL;
-	if (!L->first_fail_logged) {
-		L->first_fail_logged = 1;
-		LOG_EV(LOG_WARN, "publisher_failed",
-		       LKV_U("publisher", (uint64_t)(p - L->pub)),
-		       LKV_S("reason", why), LKV_I("exit_code", code),
-		       LKV_S("note", "first failure; -v logs every one"));
-	} else {
-		LOG_EV(LOG_INFO, "publisher_failed",
-		       LKV_U("publisher", (uint64_t)(p - L->pub)),
-		       LKV_S("reason", why), LKV_I("exit_code", code));
-	}
+	loadgen_log_failure(&L->first_fail_logged, "publisher_failed",
+			    "publisher", (uint64_t)(p - L->pub), why, code);
 }
 
 static uint64_t
@@ -488,21 +451,19 @@ static void
 dial(struct pload *L, struct lpub *p)
 {
 	struct rtmp_client_cfg cfg;
-	char url[PLOAD_URL_MAX], err[256];
+	char err[256];
 	uint32_t i = (uint32_t)(p - L->pub);
 
 	L->started++;
 	p->state = LP_SETUP;
-	p->pace = evtimer_new(L->base, pace_cb, p);
+	p->pace = evtimer_new(L->loop.base, pace_cb, p);
 	if (p->pace == NULL) {
 		pub_failed(L, p, RK_EXIT_FAIL, "out of memory");
 		check_all_done(L);
 		return;
 	}
 	cfg = L->cfg;
-	if (L->expand &&
-	    (expand_url(L->o->url, i, url, sizeof(url)) < 0 ||
-	     rtmp_url_parse(url, &cfg.url, err, sizeof(err)) != RTMP_OK)) {
+	if (L->expand && loadgen_url_parse(L->o->url, i, &cfg.url) < 0) {
 		/* Checked for every index at startup. */
 		pub_failed(L, p, RK_EXIT_USAGE, "bad URL");
 		check_all_done(L);
@@ -513,8 +474,8 @@ dial(struct pload *L, struct lpub *p)
 		check_all_done(L);
 		return;
 	}
-	p->c =
-	    rtmp_client_start(L->base, &cfg, &pload_ops, p, err, sizeof(err));
+	p->c = rtmp_client_start(L->loop.base, &cfg, &pload_ops, p, err,
+				 sizeof(err));
 	if (p->c == NULL) {
 		pub_failed(L, p, RK_EXIT_CONNECT, err);
 		check_all_done(L);
@@ -522,54 +483,6 @@ dial(struct pload *L, struct lpub *p)
 }
 
 /* ---- statistics and the loop ------------------------------------------------ */
-
-struct kv {
-	FILE *fp;
-	int json;
-};
-
-static void
-kv_begin(struct kv *k, const char *ev)
-{
-	if (k->json)
-		fprintf(k->fp, "{\"event\":\"%s\"", ev);
-	else
-		fputs(ev, k->fp);
-}
-
-static void
-kv_u(struct kv *k, const char *key, uint64_t v)
-{
-	fprintf(k->fp, k->json ? ",\"%s\":%" PRIu64 : " %s=%" PRIu64, key, v);
-}
-
-static void
-kv_d(struct kv *k, const char *key, double v, int prec)
-{
-	fprintf(k->fp, k->json ? ",\"%s\":%.*f" : " %s=%.*f", key, prec, v);
-}
-
-static void
-kv_end(struct kv *k)
-{
-	fputs(k->json ? "}\n" : "\n", k->fp);
-	fflush(k->fp);
-}
-
-static uint64_t
-self_rss_kib(void)
-{
-	FILE *fp = fopen("/proc/self/statm", "r");
-	unsigned long size, rss;
-	long page = sysconf(_SC_PAGESIZE);
-
-	if (fp == NULL)
-		return 0;
-	if (fscanf(fp, "%lu %lu", &size, &rss) != 2)
-		rss = 0;
-	fclose(fp);
-	return (uint64_t)rss * (uint64_t)(page > 0 ? page : 4096) / 1024;
-}
 
 static size_t
 queued_max(const struct pload *L)
@@ -586,7 +499,7 @@ queued_max(const struct pload *L)
 static void
 print_stats(struct pload *L, uint64_t now)
 {
-	struct kv k = {stdout, L->o->json};
+	struct kv k = {stdout, L->o->json, PLOAD_KV_NAME};
 	double dt = (double)(now - L->t_iv) / 1e6;
 
 	if (dt <= 0)
@@ -601,7 +514,7 @@ print_stats(struct pload *L, uint64_t now)
 	kv_d(&k, "kbps", (double)L->iv_bytes * 8 / dt / 1000, 1);
 	kv_d(&k, "frames_per_s", (double)L->iv_frames / dt, 1);
 	kv_u(&k, "queued_max", queued_max(L));
-	kv_u(&k, "rss_kib", self_rss_kib());
+	kv_u(&k, "rss_kib", loadgen_self_rss_kib());
 	kv_end(&k);
 	L->iv_bytes = L->iv_frames = 0;
 	L->t_iv = now;
@@ -610,7 +523,7 @@ print_stats(struct pload *L, uint64_t now)
 static void
 print_summary(struct pload *L)
 {
-	struct kv k = {stdout, L->o->json};
+	struct kv k = {stdout, L->o->json, PLOAD_KV_NAME};
 	double secs = (double)(clock_mono_us() - L->t_start) / 1e6;
 
 	kv_begin(&k, "summary");
@@ -622,13 +535,8 @@ print_summary(struct pload *L)
 	kv_u(&k, "frames", L->frames);
 	kv_d(&k, "elapsed_s", secs, 3);
 	kv_d(&k, "kbps", secs > 0 ? (double)L->bytes * 8 / secs / 1000 : 0, 1);
-	kv_u(&k, "rss_kib", self_rss_kib());
-	if (k.json) {
-		fputs(",\"reason\":", k.fp);
-		json_put_cstr(k.fp, L->reason);
-	} else {
-		fprintf(k.fp, " reason=%s", L->reason);
-	}
+	kv_u(&k, "rss_kib", loadgen_self_rss_kib());
+	kv_s(&k, "reason", L->reason);
 	kv_end(&k);
 }
 
@@ -669,8 +577,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	uint64_t now = clock_mono_us();
 
 	while (L->started < L->n && !L->finishing &&
-	       (double)(now - L->t_start) / 1e6 * L->o->ramp >=
-		   (double)L->started)
+	       loadgen_ramp_due(L->t_start, L->o->ramp, L->started, now))
 		dial(L, &L->pub[L->started]);
 	if (L->finishing)
 		return;
@@ -699,39 +606,13 @@ pload_finish(struct pload *L, const char *reason)
 		if (L->pub[i].c)
 			rtmp_client_abort(L->pub[i].c, RK_EXIT_OK,
 					  "end of the run");
-	event_base_loopexit(L->base, NULL);
+	event_base_loopexit(L->loop.base, NULL);
 }
 
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	pload_finish(arg, "signal");
-}
-
-static int
-raise_nofile(uint32_t n)
-{
-	struct rlimit rl;
-	rlim_t need = (rlim_t)n + PLOAD_FD_RESERVE;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
-	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
-		return 0;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
-		cli_warn("%" PRIu32 " connections need %llu file descriptors, "
-			 "but the hard limit (ulimit -Hn) is %llu: raise it, "
-			 "or use fewer connections",
-			 n, (unsigned long long)need,
-			 (unsigned long long)rl.rlim_max);
-		return -1;
-	}
-	rl.rlim_cur = need;
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
-		cli_warn("cannot raise the file descriptor limit to %llu: %s",
-			 (unsigned long long)need, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 static void
@@ -749,14 +630,7 @@ pload_free(struct pload *L)
 		free(L->msgs[i].data);
 	free(L->msgs);
 	free(L->pub);
-	if (L->tick)
-		event_free(L->tick);
-	if (L->ev_int)
-		event_free(L->ev_int);
-	if (L->ev_term)
-		event_free(L->ev_term);
-	if (L->base)
-		event_base_free(L->base);
+	loadgen_loop_free(&L->loop);
 }
 
 int
@@ -764,8 +638,6 @@ pload_run(const struct pload_opts *o, struct src *src)
 {
 	static struct pload ld;
 	struct pload *L = &ld;
-	struct timeval tv = {0, PLOAD_TICK_MS * 1000};
-	char url[PLOAD_URL_MAX], err[160];
 	uint32_t i;
 	int rc;
 
@@ -775,24 +647,15 @@ pload_run(const struct pload_opts *o, struct src *src)
 	L->exit_code = RK_EXIT_OK;
 	L->expand = strstr(o->url, "{i}") != NULL;
 	/* Every publisher's URL is checked before anything starts. */
-	for (i = 0; i < (L->expand ? L->n : 1); i++) {
-		if (expand_url(o->url, i, url, sizeof(url)) < 0)
-			cli_usage_error("URL '%s' is too long for publisher "
-					"%" PRIu32,
-					o->url, i);
-		if (rtmp_url_parse(url, &L->cfg.url, err, sizeof(err)) !=
-		    RTMP_OK)
-			cli_usage_error("bad URL '%s': %s", url, err);
-		if (L->cfg.url.stream[0] == '\0')
-			cli_usage_error("URL '%s' names no stream", url);
-	}
-	if (L->expand && expand_url(o->url, 0, url, sizeof(url)) == 0)
-		rtmp_url_parse(url, &L->cfg.url, err, sizeof(err));
+	for (i = 0; i < (L->expand ? L->n : 1); i++)
+		loadgen_url_check(o->url, i, "publisher", &L->cfg.url);
+	if (L->expand)
+		loadgen_url_parse(o->url, 0, &L->cfg.url);
 	if (read_input(L, src) < 0) {
 		pload_free(L);
 		return RK_EXIT_INPUT;
 	}
-	if (raise_nofile(L->n) < 0) {
+	if (loadgen_raise_nofile(L->n, PLOAD_FD_RESERVE) < 0) {
 		pload_free(L);
 		return RK_EXIT_FAIL;
 	}
@@ -822,18 +685,8 @@ pload_run(const struct pload_opts *o, struct src *src)
 	L->cfg.step_timeout_ms = o->timeout_ms ? (int)o->timeout_ms : -1;
 	L->cfg.sess.max_out_bytes = o->sess_max_out;
 
-	L->base = event_base_new();
-	if (L->base == NULL) {
-		cli_warn("cannot create the event loop");
-		pload_free(L);
-		return RK_EXIT_FAIL;
-	}
-	L->tick = event_new(L->base, -1, EV_PERSIST, tick_cb, L);
-	L->ev_int = evsignal_new(L->base, SIGINT, signal_cb, L);
-	L->ev_term = evsignal_new(L->base, SIGTERM, signal_cb, L);
-	if (!L->tick || !L->ev_int || !L->ev_term || event_add(L->tick, &tv) ||
-	    evsignal_add(L->ev_int, NULL) || evsignal_add(L->ev_term, NULL)) {
-		cli_warn("cannot set up events");
+	if (loadgen_loop_init(&L->loop, PLOAD_TICK_MS, tick_cb, signal_cb, L) <
+	    0) {
 		pload_free(L);
 		return RK_EXIT_FAIL;
 	}
@@ -843,7 +696,7 @@ pload_run(const struct pload_opts *o, struct src *src)
 	       LKV_I("loop_ms", L->period));
 	tick_cb(-1, 0, L);
 	if (!L->finishing)
-		event_base_dispatch(L->base);
+		event_base_dispatch(L->loop.base);
 	print_summary(L);
 	rc = L->exit_code;
 	if (L->send_log && fclose(L->send_log) != 0 && rc == RK_EXIT_OK) {
