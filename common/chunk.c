@@ -151,20 +151,22 @@ chunk_add_stream(struct chunk_reader *r, uint32_t csid)
  */
 static int
 chunk_complete(struct chunk_reader *r, struct chunk_cstream *cs,
-	       struct chunk_msg *out)
+	       struct chunk_msg *out, const uint8_t *in_place)
 {
-	const uint8_t *b = cs->buf;
+	const uint8_t *b = in_place ? in_place : cs->buf;
 	uint32_t v;
 	long k;
 
 	out->ready = 1;
 	out->h = cs->h;
-	out->payload = cs->buf;
-	r->done = cs->buf;
-	cs->buf = NULL;
+	out->payload = b;
+	if (in_place == NULL) {
+		r->done = cs->buf;
+		cs->buf = NULL;
+		r->partial_bytes -= cs->h.length;
+	}
 	cs->busy = 0;
 	cs->have = 0;
-	r->partial_bytes -= cs->h.length;
 	r->cur = -1;
 	if (cs->h.stream_id != 0)
 		return 0;
@@ -348,6 +350,18 @@ chunk_header(struct chunk_reader *r, const uint8_t *p, size_t len, size_t *i,
 			cs->h.timestamp += cs->delta;
 		break;
 	}
+	if (!busy && length > 0 && r->hdr_have == hlen &&
+	    length <= (r->chunk_size ? r->chunk_size : CHUNK_SIZE_DEFAULT) &&
+	    len - *i >= length) {
+		/* The whole message is one chunk, all in the caller's input:
+		 * hand it out from there, with no buffer and no copy (most
+		 * audio and many video messages). */
+		r->hdr_have = 0;
+		n = *i;
+		*i += length;
+		rc = chunk_complete(r, cs, out, p + n);
+		return rc < 0 ? rc : 2;
+	}
 	if (!busy && length > 0) {
 		cs->buf = malloc(length);
 		if (cs->buf == NULL)
@@ -363,7 +377,7 @@ chunk_header(struct chunk_reader *r, const uint8_t *p, size_t len, size_t *i,
 	if (!cs->busy) {
 		memmove(r->hdr, r->hdr + hlen, left);
 		r->hdr_have = left;
-		rc = chunk_complete(r, cs, out);
+		rc = chunk_complete(r, cs, out, NULL);
 		return rc < 0 ? rc : 2;
 	}
 	body = cs->h.length - cs->have;
@@ -380,7 +394,7 @@ chunk_header(struct chunk_reader *r, const uint8_t *p, size_t len, size_t *i,
 	if (body == 0) {
 		r->cur = -1;
 		if (cs->have == cs->h.length) {
-			rc = chunk_complete(r, cs, out);
+			rc = chunk_complete(r, cs, out, NULL);
 			return rc < 0 ? rc : 2;
 		}
 	}
@@ -421,7 +435,7 @@ chunk_reader_feed(struct chunk_reader *r, const uint8_t *p, size_t len,
 			break;
 		r->cur = -1;
 		if (cs->have == cs->h.length) {
-			rc = chunk_complete(r, cs, out);
+			rc = chunk_complete(r, cs, out, NULL);
 			if (rc < 0)
 				return rc;
 			break;

@@ -54,9 +54,12 @@ struct rtmp_msg_hdr {
 };
 
 struct chunk_msg {
-	int ready;		/* 1 when a whole message was produced */
-	struct rtmp_msg_hdr h;	/* its header */
-	const uint8_t *payload; /* h.length bytes, valid until next call */
+	int ready;	       /* 1 when a whole message was produced */
+	struct rtmp_msg_hdr h; /* its header */
+	/* h.length bytes, valid until the next call and while the input
+	 * given to this one is: a message that arrived whole in one chunk
+	 * points into that input (no copy). */
+	const uint8_t *payload;
 };
 
 struct chunk_cstream; /* private per-csid state */

@@ -59,7 +59,9 @@ enum sess_ev_type {
 struct sess_event {
 	enum sess_ev_type type;
 	struct rtmp_msg_hdr h;	/* message header (not for HANDSHAKE) */
-	const uint8_t *payload; /* valid until the next sess_feed */
+	const uint8_t *payload; /* valid until the next sess_feed, and
+				   while the input given to this one is
+				   (it may point into it) */
 	size_t len;
 	struct rtmp_cmd cmd;	     /* COMMAND; nodes live in the session */
 	uint32_t value;		     /* CONTROL: chunk size, csid, sequence,

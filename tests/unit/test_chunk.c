@@ -1011,6 +1011,71 @@ test_zero_length(void)
 	       "zero-length Set Chunk Size on stream 0");
 }
 
+/*
+ * A message that arrives whole in one chunk is handed out from the caller's
+ * input, without a copy; one split across feeds or chunks is assembled in
+ * the reader's own buffer. Either way the bytes are the message's.
+ */
+static void
+test_in_place(void)
+{
+	uint8_t in[600], body[300];
+	struct rtmp_msg_hdr h;
+	struct chunk_reader r;
+	struct chunk_msg m;
+	uint8_t *e;
+	ssize_t n;
+	size_t i;
+
+	for (i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)(i * 7);
+	memset(&h, 0, sizeof(h));
+	h.csid = 6;
+	h.length = 100;
+	h.type = 9; /* video */
+	h.stream_id = 1;
+	e = chunk_put_msg(in, in + sizeof(in), 0, &h, 40, 128, body);
+	ok(e != NULL, "in place: message built");
+
+	chunk_reader_init(&r, NULL);
+	n = chunk_reader_feed(&r, in, (size_t)(e - in), &m);
+	is_int(n, e - in, "in place: whole message consumed");
+	ok(m.ready && m.payload >= in && m.payload + 100 <= e,
+	   "in place: a one-chunk message points into the input");
+	ok(m.ready && memcmp(m.payload, body, 100) == 0,
+	   "in place: with the message's bytes");
+	chunk_reader_free(&r);
+
+	/* Split before the last byte: assembled, still the same bytes. */
+	chunk_reader_init(&r, NULL);
+	n = chunk_reader_feed(&r, in, (size_t)(e - in) - 1, &m);
+	ok(n > 0 && !m.ready, "in place: a split message is not ready");
+	n = chunk_reader_feed(&r, e - 1, 1, &m);
+	ok(n == 1 && m.ready && (m.payload < in || m.payload >= e),
+	   "in place: a split message is assembled in the reader's buffer");
+	ok(m.ready && memcmp(m.payload, body, 100) == 0,
+	   "in place: assembled with the message's bytes");
+	chunk_reader_free(&r);
+
+	/* Two chunks (300 bytes at chunk size 128): assembled too. */
+	h.length = 300;
+	e = chunk_put_msg(in, in + sizeof(in), 0, &h, 40, 128, body);
+	chunk_reader_init(&r, NULL);
+	i = 0;
+	m.ready = 0;
+	while (!m.ready && i < (size_t)(e - in)) {
+		n = chunk_reader_feed(&r, in + i, (size_t)(e - in) - i, &m);
+		if (n <= 0)
+			break;
+		i += (size_t)n;
+	}
+	ok(m.ready && (m.payload < in || m.payload >= e),
+	   "in place: a message of several chunks is assembled");
+	ok(m.ready && memcmp(m.payload, body, 300) == 0,
+	   "in place: with the message's bytes");
+	chunk_reader_free(&r);
+}
+
 /* ---- real bytes: ffmpeg connect ---------------------------------------- */
 
 /*
@@ -1320,6 +1385,7 @@ main(void)
 	test_set_chunk_size();
 	test_abort();
 	test_zero_length();
+	test_in_place();
 	test_ffmpeg_connect();
 	test_writer_bytes();
 	test_writer_bound();
