@@ -19,6 +19,7 @@
 #include "tls.h"
 
 static void conn_free(struct net_conn *c);
+static uint64_t net_read_us; /* when the bytes being fed were read */
 static int oq_push(struct net_conn *c, const uint8_t *p, size_t n,
 		   net_release_fn fn, void *ref);
 static int out_empty(const struct net_conn *c);
@@ -548,6 +549,7 @@ read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
+	net_read_us = clock_mono_us();
 	c->in_cb++;
 	while (!c->closing && evbuffer_get_length(in) > 0) {
 		struct evbuffer_iovec v;
@@ -580,6 +582,12 @@ read_cb(struct bufferevent *bev, void *arg)
  * before the callback returns, so no connection holds read bytes of its
  * own beyond what the chunk reader keeps of a partial message. */
 static uint8_t net_rbuf[NET_MAX_SINGLE_IO];
+
+uint64_t
+net_read_time_us(void)
+{
+	return net_read_us;
+}
 
 static void
 rev_cb(evutil_socket_t fd, short what, void *arg)
@@ -618,6 +626,7 @@ rev_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (c->flush_close)
 		return; /* lingering close: discard (see read_cb) */
+	net_read_us = clock_mono_us();
 	c->in_cb++;
 	if (c->ops->on_raw)
 		c->ops->on_raw(c, net_rbuf, (size_t)n, c->arg);

@@ -209,6 +209,9 @@ void net_conn_set_send_timeout(struct net_conn *c, uint32_t ms);
 /* Close with on_close(RK_EXIT_TIMEOUT, "receive timeout") when nothing is
  * read for ms (0 = never). */
 void net_conn_set_recv_timeout(struct net_conn *c, uint32_t ms);
+/* CLOCK_MONOTONIC µs when the input being handled was read: every event
+ * of one read shares it (one clock read per read, not per message). */
+uint64_t net_read_time_us(void);
 /* Bytes of the session's output the kernel has taken. */
 uint64_t net_conn_written(const struct net_conn *c);
 /* Bytes queued for the socket (output queue + session output). */

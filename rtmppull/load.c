@@ -290,7 +290,7 @@ on_media(struct rtmp_client *c, const struct sess_event *ev, void *arg)
 		return; /* onMetaData, |RtmpSampleAccess: not media bytes */
 	if (p->state != LP_PLAYING)
 		return;
-	now = clock_mono_us();
+	now = net_read_time_us(); /* the read's time: one clock call each */
 	video = ev->type == SESS_EV_VIDEO;
 	/* Frames as in single mode: not sequence headers, sequence ends or
 	 * video command frames; what does not parse still counts. */
