@@ -52,6 +52,13 @@ source_md5() {
 	[[ "$output" == *"--chunk-size"*"out of range"* ]]
 	run "$RTMPD" --send-timeout soon
 	[ "$status" -eq 2 ]
+	[[ "$($RTMPD --help)" == *"--write-delay T|auto"*"(default auto)"* ]]
+	run "$RTMPD" --write-delay soon
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--write-delay: 'soon' is neither a time (200ms) nor 'auto'"* ]]
+	run "$RTMPD" --write-delay 2s
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--write-delay"* ]]
 	run "$RTMPD" -l 127.0.0.1:99999
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"bad port"* ]]
@@ -336,6 +343,34 @@ load_syscw() {
 	wait "$player"
 	cat "$BATS_TEST_TMPDIR/player.out"
 	grep -q "keyframe=1 metadata_first=0 avc_header_first=1" "$BATS_TEST_TMPDIR/player.out"
+}
+
+@test "a player out of step past 2^24 ms gets a multi-chunk keyframe chunked for it, intact" {
+	# Without the GOP cache a player that joins after the first keyframe
+	# waits for the next one and gets it out of step: its own type 0
+	# header, at its own time, here past 2^24 ms (an extended timestamp),
+	# while the shared copy's continuation chunks carry the 100 ms delta
+	# without one. rtmpd regathers the body from the shared chunks and
+	# chunks it again for this player alone.
+	start_rtmpd --no-gop-cache
+	python3 "$EVIL" 127.0.0.1 "$RTMPD_PORT" publish-ts-jump jump \
+		>"$BATS_TEST_TMPDIR/pub.out" 3>&- &
+	local pub=$!
+	BG_PIDS="$pub"
+	sleep 1
+	"$RTMPPULL" -q -d 4 -o "$BATS_TEST_TMPDIR/out.flv" "$(url jump)" 3>&-
+	wait "$pub"
+	local key
+	key=$(awk '/^key/ {print $2}' "$BATS_TEST_TMPDIR/pub.out")
+	python3 "$REPO_ROOT/tests/tools/flvtags.py" "$BATS_TEST_TMPDIR/out.flv" media \
+		>"$BATS_TEST_TMPDIR/tags"
+	cat "$BATS_TEST_TMPDIR/tags"
+	# The sequence header, the keyframe whole (the frame before it was
+	# dropped: the player waited for a keyframe), then the next frame.
+	[ "$(sed -n 2p "$BATS_TEST_TMPDIR/tags")" = "9 9000 $key" ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/tags")" -eq 3 ]
+	"$RTMPDUMPFLV" --json "$BATS_TEST_TMPDIR/out.flv" |
+		jq -e -s '[.[] | select(.event == "tag") | .timestamp] == [0, 16777316, 16777356]'
 }
 
 @test "hostile handshakes, chunks and AMF are refused while another stream keeps flowing" {

@@ -9,6 +9,7 @@ for the whole observation window), and exits 0 unless the socket setup
 itself failed. Cases are listed in CASES below.
 """
 import os
+import hashlib
 import socket
 import struct
 import sys
@@ -466,6 +467,47 @@ def c_publish_aggregate(c, arg):
     time.sleep(1)
 
 
+def jump_frame(n, seed):
+    """An n-byte AVC keyframe body whose bytes depend on seed."""
+    return b"\x17\x01\x00\x00\x00" + bytes((i * 7 + seed) & 0xFF for i in range(n - 5))
+
+
+def chunks_ext(csid, typ, msid, payload, ts, size=128):
+    """One message as chunks with an extended timestamp (ts >= 0xFFFFFF):
+    a type 0 header, type 3 continuations repeating the timestamp."""
+    out = bytearray(bytes([csid]) + b"\xff\xff\xff" + len(payload).to_bytes(3, "big")
+                    + bytes([typ]) + struct.pack("<I", msid) + struct.pack(">I", ts))
+    for i in range(0, len(payload), size):
+        if i:
+            out += bytes([0xC0 | csid]) + struct.pack(">I", ts)
+        out += payload[i:i + size]
+    return bytes(out)
+
+
+def c_publish_ts_jump(c, arg):
+    """Publish from 0, wait, jump past 2^24 ms with a frame, then a
+    keyframe 100 ms later and a frame after it. A player that joined during
+    the wait without a GOP cache gets that keyframe out of step at its own
+    time past 2^24 (extended), while the shared copy's continuations carry
+    the 100 ms delta (not extended). Prints the md5 of the keyframe's body."""
+    c.handshake()
+    c.send(connect_cmd())
+    c.send(command("createStream", 2, amf_null()))
+    c.send(command("publish", 3, amf_null(), amf_str(arg), amf_str("live"), msid=1))
+    time.sleep(0.3)
+    seq = b"\x17\x00\x00\x00\x00\x01\x42\xc0\x1e\xff\xe1\x00\x04\x67\x42\xc0\x1e\x01\x00\x02\x68\xce"
+    c.send(chunks(6, 9, 1, seq, ts=0))
+    c.send(chunks(6, 9, 1, jump_frame(9000, 1), ts=0))
+    time.sleep(1.5)  # a player joins meanwhile and waits for a keyframe
+    t = 0x1000000
+    key = jump_frame(9000, 2)
+    c.send(chunks_ext(6, 9, 1, b"\x27\x01\x00\x00\x00" + b"\x02" * 50, t))
+    c.send(chunks_ext(6, 9, 1, key, t + 100))
+    c.send(chunks_ext(6, 9, 1, b"\x27\x01\x00\x00\x00" + b"\x01" * 50, t + 140))
+    print("key", hashlib.md5(key).hexdigest())
+    time.sleep(1)
+
+
 CASES = {
     "bad-version": c_bad_version, "truncated-c1": c_truncated_c1,
     "garbage": c_garbage, "first-chunk-type": c_first_chunk_type,
@@ -479,6 +521,7 @@ CASES = {
     "publish-reset": c_publish_reset, "players": c_players,
     "first-frame": c_first_frame,
     "publish-aggregate": c_publish_aggregate,
+    "publish-ts-jump": c_publish_ts_jump,
 }
 
 
