@@ -465,12 +465,18 @@ main(int argc, char **argv)
 			break;
 		case OPT_WRITE_DELAY:
 			d.cfg.write_delay_auto = strcmp(optarg, "auto") == 0;
-			d.cfg.write_delay_ms =
-			    d.cfg.write_delay_auto
-				? 0
-				: (uint32_t)cli_duration_ms(
-				      "--write-delay", optarg, 0,
-				      RTMPD_WRITE_DELAY_MAX_MS);
+			d.cfg.write_delay_ms = 0;
+			if (!d.cfg.write_delay_auto &&
+			    (optarg[0] < '0' || optarg[0] > '9'))
+				cli_usage_error(
+				    "--write-delay: '%s' is neither "
+				    "a time (200ms) nor 'auto'",
+				    optarg);
+			if (!d.cfg.write_delay_auto)
+				d.cfg.write_delay_ms =
+				    (uint32_t)cli_duration_ms(
+					"--write-delay", optarg, 0,
+					RTMPD_WRITE_DELAY_MAX_MS);
 			break;
 		case OPT_TAKEOVER:
 			d.cfg.takeover = 1;
